@@ -1,0 +1,79 @@
+"""The register as CSV or JSON: the `export_register` command and the users' download."""
+
+import csv
+import json
+
+from .models import Bill
+
+COLUMNS = ("key", "chapter", "category", "parent_key", "title", "short_title", "instrument", "lead_ministry",
+           "co_ministries", "stage", "stage_entered_on", "reading", "on_hold", "controversial", "kamerstuk",
+           "source_line")
+
+
+def bills_for_export():
+    return (
+        Bill.objects.select_related("chapter", "parent", "lead_ministry")
+        .prefetch_related("co_ministries", "milestones", "moves__moved_by")
+        .order_by("key")
+    )
+
+
+def row(bill):
+    return {
+        "key": bill.key,
+        "chapter": bill.chapter.code,
+        "category": bill.category,
+        "parent_key": bill.parent.key if bill.parent else "",
+        "title": bill.title,
+        "short_title": bill.short_title,
+        "instrument": bill.instrument,
+        "lead_ministry": bill.lead_ministry.code,
+        "co_ministries": " ".join(sorted(m.code for m in bill.co_ministries.all())),
+        "stage": bill.stage,
+        "stage_entered_on": bill.stage_entered_on.isoformat() if bill.stage_entered_on else "",
+        "reading": bill.reading,
+        "on_hold": bill.on_hold,
+        "controversial": bill.controversial,
+        "kamerstuk": bill.kamerstuk,
+        "source_line": bill.source_line,
+    }
+
+
+def write_csv(stream, bills=None):
+    writer = csv.DictWriter(stream, fieldnames=COLUMNS)
+    writer.writeheader()
+    for bill in bills if bills is not None else bills_for_export():
+        writer.writerow(row(bill))
+
+
+def write_json(stream, bills=None):
+    records = []
+    for bill in bills if bills is not None else bills_for_export():
+        record = row(bill)
+        record["milestones"] = [
+            {
+                "kind": m.kind,
+                "label": m.label,
+                "planned_date": m.planned_date.isoformat() if m.planned_date else None,
+                "precision": m.precision,
+                "actual_date": m.actual_date.isoformat() if m.actual_date else None,
+                "source": m.source,
+            }
+            for m in bill.milestones.all()
+        ]
+        record["moves"] = [
+            {
+                "from": m.from_stage,
+                "to": m.to_stage,
+                "flag": m.flag,
+                "flag_set": m.flag_set,
+                "date": m.occurred_on.isoformat(),
+                "by": m.moved_by.get_username() if m.moved_by else None,
+                "reason": m.reason,
+                "source": m.source,
+            }
+            for m in bill.moves.all()
+        ]
+        records.append(record)
+    # One write, so that a management command's stdout adds no line breaks in between.
+    stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")

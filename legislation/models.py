@@ -1,0 +1,237 @@
+"""The register: ministries, chapters, bills and what happens to them.
+
+The vocabulary (stages, instruments, flags, milestone kinds) is defined here;
+which moves are allowed, and who may make them, is decided in `rules.py`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    """The main line in order, then the end states."""
+
+    AANGEKONDIGD = "aangekondigd", _("Announced")
+    VOORBEREIDING = "voorbereiding", _("Drafting")
+    CONSULTATIE = "consultatie", _("Consultation")
+    RAAD_VAN_STATE = "raad_van_state", _("Council of State advice")
+    TWEEDE_KAMER = "tweede_kamer", _("House of Representatives")
+    EERSTE_KAMER = "eerste_kamer", _("Senate")
+    GEPUBLICEERD = "gepubliceerd", _("Enacted and published")
+    IN_WERKING = "in_werking", _("In force")
+    INGETROKKEN = "ingetrokken", _("Withdrawn")
+    VERWORPEN = "verworpen", _("Rejected")
+    VERVALLEN = "vervallen", _("Dropped")
+
+
+class Instrument(models.TextChoices):
+    WET = "wet", _("act")
+    RIJKSWET = "rijkswet", _("kingdom act")
+    GRONDWET = "grondwet", _("constitutional amendment")
+    AMVB = "amvb", _("order in council (AMvB)")
+    KB = "kb", _("royal decree")
+    MINISTERIELE_REGELING = "ministeriele_regeling", _("ministerial regulation")
+    EU_IMPLEMENTATIE = "eu_implementatie", _("EU implementation")
+    ONBEKEND = "onbekend", _("unknown")
+
+
+class Flag(models.TextChoices):
+    AANGEHOUDEN = "aangehouden", _("On hold")
+    CONTROVERSIEEL = "controversieel", _("Controversial")
+
+
+class Category(models.TextChoices):
+    AANGEKONDIGD = "aangekondigd", _("Announced legislation")
+    VERWACHT = "verwacht", _("Expected to lead to legislation")
+
+
+class Precision(models.TextChoices):
+    """How exactly a date is known; the stored date is the last day of the period."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class MilestoneKind(models.TextChoices):
+    CONSULTATIE_START = "consultatie_start", _("Start of internet consultation")
+    CONSULTATIE_EINDE = "consultatie_einde", _("End of internet consultation")
+    MINISTERRAAD = "ministerraad", _("Council of ministers agrees")
+    ADVIESAANVRAAG_RVS = "adviesaanvraag_rvs", _("Request for advice to the Council of State")
+    ADVIES_RVS = "advies_rvs", _("Council of State advice issued")
+    INDIENING_TK = "indiening_tk", _("Submission to the House of Representatives")
+    VOORHANG = "voorhang", _("Preliminary scrutiny by parliament (voorhang)")
+    STEMMING_TK = "stemming_tk", _("Vote in the House of Representatives")
+    STEMMING_EK = "stemming_ek", _("Vote in the Senate")
+    PUBLICATIE = "publicatie", _("Publication")
+    INWERKINGTREDING = "inwerkingtreding", _("Entry into force")
+    EU_DEADLINE = "eu_deadline", _("EU transposition deadline")
+    OVERIG = "overig", _("Other")
+
+
+class Ministry(models.Model):
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinators"),
+        related_name="ministries",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ministry")
+        verbose_name_plural = _("ministries")
+
+    def __str__(self):
+        return self.code
+
+
+class Chapter(models.Model):
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), unique=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+
+class Bill(models.Model):
+    """An item of Bijlage 2: a law, or work expected to lead to one."""
+
+    key = models.CharField(_("key"), max_length=20, unique=True)
+    chapter = models.ForeignKey(Chapter, models.PROTECT, verbose_name=_("chapter"), related_name="bills")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, verbose_name=_("part of"), related_name="children", null=True, blank=True
+    )
+    source_line = models.PositiveIntegerField(_("line in the Regeerprogramma"), null=True, blank=True)
+    title = models.TextField(_("text in Bijlage 2"))
+    short_title = models.CharField(_("short title"), max_length=150)
+    official_title = models.CharField(_("official title"), max_length=500, blank=True)
+    instrument = models.CharField(_("instrument"), max_length=30, choices=Instrument.choices)
+    lead_ministry = models.ForeignKey(
+        Ministry, models.PROTECT, verbose_name=_("lead ministry"), related_name="led_bills"
+    )
+    co_ministries = models.ManyToManyField(
+        Ministry, verbose_name=_("co-responsible ministries"), related_name="co_bills", blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        verbose_name=_("owner"),
+        related_name="owned_bills",
+        null=True,
+        blank=True,
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.AANGEKONDIGD)
+    stage_entered_on = models.DateField(_("in this stage since"), null=True, blank=True)
+    reading = models.PositiveSmallIntegerField(
+        _("reading"), default=1, help_text=_("First or second reading of a constitutional amendment.")
+    )
+    on_hold = models.BooleanField(_("on hold"), default=False)
+    controversial = models.BooleanField(_("declared controversial"), default=False)
+    voorhang_required = models.BooleanField(_("voorhang required"), default=False)
+    kamerstuk = models.CharField(_("Kamerstuk number"), max_length=20, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Bumped by every change, so that a change made on a stale view is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Fields people changed by hand: reloading the data file leaves these alone.
+    edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        permissions = [("move_all_bills", _("Can move and edit the bills of all ministries"))]
+
+    def __str__(self):
+        return f"{self.key} {self.short_title}"
+
+    @property
+    def flags(self):
+        return [flag for flag, on in ((Flag.AANGEHOUDEN, self.on_hold), (Flag.CONTROVERSIEEL, self.controversial)) if on]
+
+
+class Milestone(models.Model):
+    bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="milestones")
+    kind = models.CharField(_("kind"), max_length=30, choices=MilestoneKind.choices)
+    label = models.CharField(_("description"), max_length=200, blank=True)
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    precision = models.CharField(_("precision"), max_length=10, choices=Precision.choices, default=Precision.DAY)
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        verbose_name=_("owner"),
+        related_name="milestones",
+        null=True,
+        blank=True,
+    )
+    source = models.TextField(_("source"), blank=True)
+    # Identifies a milestone that came from a data file, so that a reload finds it again.
+    origin = models.CharField(_("origin"), max_length=200, blank=True)
+    edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["planned_date", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill", "origin"], condition=~models.Q(origin=""), name="unique_milestone_origin"
+            )
+        ]
+
+    def __str__(self):
+        return self.label or self.get_kind_display()
+
+
+class Move(models.Model):
+    """One step in a bill's history: a change of stage, or a flag set or cleared.
+
+    Append-only: a mistaken move is undone by another move, never edited away.
+    """
+
+    bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="moves")
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    flag = models.CharField(_("flag"), max_length=20, choices=Flag.choices, blank=True)
+    flag_set = models.BooleanField(_("flag set"), null=True, blank=True)
+    reading = models.PositiveSmallIntegerField(_("reading"), default=1)
+    occurred_on = models.DateField(_("date"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        verbose_name=_("by"),
+        related_name="moves",
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    origin = models.CharField(_("origin"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["occurred_on", "recorded_at", "id"]
+        verbose_name = _("move")
+        verbose_name_plural = _("moves")
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "origin"], condition=~models.Q(origin=""), name="unique_move_origin")
+        ]
+
+    def __str__(self):
+        if self.flag:
+            return f"{self.get_flag_display()}: {'+' if self.flag_set else '-'}"
+        return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"

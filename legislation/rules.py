@@ -1,0 +1,308 @@
+"""The rules of movement, in one place.
+
+Which stages an instrument passes, which moves between them are allowed and
+which need a reason, who may move a bill, and how a move is recorded. The
+board, the admin and the loader all go through `move_bill` and `set_flag`;
+nothing else changes a bill's stage or flags.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Bill, Flag, Instrument, Milestone, MilestoneKind, Move, Stage
+
+MAIN_LINE = (
+    Stage.AANGEKONDIGD,
+    Stage.VOORBEREIDING,
+    Stage.CONSULTATIE,
+    Stage.RAAD_VAN_STATE,
+    Stage.TWEEDE_KAMER,
+    Stage.EERSTE_KAMER,
+    Stage.GEPUBLICEERD,
+    Stage.IN_WERKING,
+)
+END_STATES = (Stage.INGETROKKEN, Stage.VERWORPEN, Stage.VERVALLEN)
+IN_PARLIAMENT = (Stage.TWEEDE_KAMER, Stage.EERSTE_KAMER)
+
+# The stages each instrument passes. Stages may be skipped going forward (only
+# skipping consultation needs a reason); a stage not on the path is never entered.
+PATHS = {
+    Instrument.WET: MAIN_LINE,
+    Instrument.RIJKSWET: MAIN_LINE,
+    Instrument.GRONDWET: MAIN_LINE,
+    Instrument.EU_IMPLEMENTATIE: MAIN_LINE,
+    # Until someone decides the instrument, allow the longest path.
+    Instrument.ONBEKEND: MAIN_LINE,
+    # An AMvB's voorhang is a milestone, not a stage: it never enters the chambers.
+    Instrument.AMVB: (
+        Stage.AANGEKONDIGD,
+        Stage.VOORBEREIDING,
+        Stage.CONSULTATIE,
+        Stage.RAAD_VAN_STATE,
+        Stage.GEPUBLICEERD,
+        Stage.IN_WERKING,
+    ),
+    Instrument.KB: (
+        Stage.AANGEKONDIGD,
+        Stage.VOORBEREIDING,
+        Stage.RAAD_VAN_STATE,
+        Stage.GEPUBLICEERD,
+        Stage.IN_WERKING,
+    ),
+    Instrument.MINISTERIELE_REGELING: (
+        Stage.AANGEKONDIGD,
+        Stage.VOORBEREIDING,
+        Stage.CONSULTATIE,
+        Stage.GEPUBLICEERD,
+        Stage.IN_WERKING,
+    ),
+}
+
+# Entering a stage (going forward) means these milestones were met that day.
+MILESTONES_MET_BY = {
+    Stage.CONSULTATIE: (MilestoneKind.CONSULTATIE_START,),
+    Stage.RAAD_VAN_STATE: (MilestoneKind.ADVIESAANVRAAG_RVS,),
+    Stage.TWEEDE_KAMER: (MilestoneKind.INDIENING_TK,),
+    Stage.EERSTE_KAMER: (MilestoneKind.STEMMING_TK,),
+    Stage.GEPUBLICEERD: (MilestoneKind.PUBLICATIE,),
+    Stage.IN_WERKING: (MilestoneKind.INWERKINGTREDING,),
+}
+
+
+class RuleError(Exception):
+    """A change the rules refuse; `message` says why, in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class MoveRefused(RuleError):
+    pass
+
+
+class NeedsReason(MoveRefused):
+    """Allowed, but only with a reason: the board asks for one and tries again."""
+
+
+class StaleVersion(RuleError):
+    def __init__(self):
+        super().__init__(
+            _("This bill was changed by someone else since you opened it. Look at it as it is now and try again.")
+        )
+
+
+class NotAllowed(RuleError, PermissionDenied):
+    def __init__(self):
+        super().__init__(_("You may only change the bills of your own ministry."))
+
+
+def path_of(instrument):
+    return PATHS[instrument]
+
+
+def ministry_ids(user):
+    """The ministries a user coordinates, asked once per request."""
+    if not hasattr(user, "_coordinated_ministry_ids"):
+        user._coordinated_ministry_ids = frozenset(user.ministries.values_list("id", flat=True))
+    return user._coordinated_ministry_ids
+
+
+def may_steer_all(user):
+    return user.is_active and user.has_perm("legislation.move_all_bills")
+
+
+def may_change(user, bill):
+    """Whether `user` may move `bill` and edit its milestones.
+
+    Coordinators change the bills their ministry leads or shares; the central
+    coordinator (permission `move_all_bills`) changes all.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if may_steer_all(user):
+        return True
+    mine = ministry_ids(user)
+    if bill.lead_ministry_id in mine:
+        return True
+    return any(m.id in mine for m in bill.co_ministries.all())
+
+
+def allowed_targets(bill):
+    """The stages the board offers for `bill` (each may still need a reason)."""
+    targets = []
+    for stage in (*MAIN_LINE, *END_STATES):
+        try:
+            check_move(bill, stage, reason="-")
+        except MoveRefused:
+            continue
+        targets.append(stage)
+    return targets
+
+
+def check_move(bill, to_stage, reason=""):
+    """Refuse a move the rules forbid; return the reading the bill will be in.
+
+    `reason` is the text the user gave; a move that needs one and has none
+    raises `NeedsReason`.
+    """
+    if to_stage not in Stage.values:
+        raise MoveRefused(_("“%(stage)s” is not a stage.") % {"stage": to_stage})
+    to_stage = Stage(to_stage)
+    from_stage = Stage(bill.stage)
+    instrument = Instrument(bill.instrument)
+    path = path_of(instrument)
+    labels = {"from": from_stage.label, "to": to_stage.label, "instrument": instrument.label}
+    has_reason = bool(reason.strip())
+
+    if to_stage == from_stage:
+        raise MoveRefused(_("This bill is already in “%(to)s”.") % labels)
+
+    if from_stage in END_STATES:
+        if to_stage in END_STATES:
+            raise MoveRefused(_("A bill that is “%(from)s” can only be reopened in a stage of the main line.") % labels)
+        if to_stage not in path:
+            raise MoveRefused(_("The instrument %(instrument)s does not pass the stage “%(to)s”.") % labels)
+        if not has_reason:
+            raise NeedsReason(_("Reopening a bill that is “%(from)s” needs a reason.") % labels)
+        return 1
+
+    if to_stage in END_STATES:
+        return _check_end_state(from_stage, to_stage, labels, has_reason, bill.reading)
+
+    if to_stage not in path:
+        raise MoveRefused(_("The instrument %(instrument)s does not pass the stage “%(to)s”.") % labels)
+
+    reading = bill.reading
+    if instrument == Instrument.GRONDWET:
+        if from_stage == Stage.GEPUBLICEERD and to_stage == Stage.TWEEDE_KAMER and reading == 1:
+            # After publication of the first reading, the second reading starts in the new Tweede Kamer.
+            return 2
+        if to_stage == Stage.IN_WERKING and reading == 1:
+            raise MoveRefused(_("A constitutional amendment only enters into force after its second reading."))
+
+    start, end = MAIN_LINE.index(from_stage), MAIN_LINE.index(to_stage)
+    if end < start:
+        if not has_reason:
+            raise NeedsReason(_("Moving back from “%(from)s” to “%(to)s” needs a reason.") % labels)
+        return reading
+
+    skipped = MAIN_LINE[start + 1 : end]
+    if Stage.CONSULTATIE in skipped and Stage.CONSULTATIE in path and not has_reason:
+        raise NeedsReason(_("Skipping the consultation needs a reason."))
+    return reading
+
+
+def _check_end_state(from_stage, to_stage, labels, has_reason, reading):
+    if from_stage in (Stage.GEPUBLICEERD, Stage.IN_WERKING):
+        raise MoveRefused(
+            _("A bill that is “%(from)s” cannot become “%(to)s”; repealing it takes a new bill.") % labels
+        )
+    if to_stage in (Stage.INGETROKKEN, Stage.VERWORPEN) and from_stage not in IN_PARLIAMENT:
+        raise MoveRefused(
+            _("Only a bill before the Tweede Kamer or the Eerste Kamer can become “%(to)s”.") % labels
+        )
+    if not has_reason:
+        raise NeedsReason(_("Marking a bill “%(to)s” needs a reason.") % labels)
+    return reading
+
+
+def check_flag(bill, flag, on, reason=""):
+    if flag not in Flag.values:
+        raise MoveRefused(_("“%(flag)s” is not a flag.") % {"flag": flag})
+    flag = Flag(flag)
+    labels = {"flag": flag.label, "stage": Stage(bill.stage).label}
+    current = bill.on_hold if flag == Flag.AANGEHOUDEN else bill.controversial
+    if current == on:
+        if on:
+            raise MoveRefused(_("This bill is already marked “%(flag)s”.") % labels)
+        raise MoveRefused(_("This bill is not marked “%(flag)s”.") % labels)
+    if on and bill.stage in END_STATES:
+        raise MoveRefused(_("A bill that is “%(stage)s” cannot be marked “%(flag)s”.") % labels)
+    if on and flag == Flag.CONTROVERSIEEL and bill.stage not in IN_PARLIAMENT:
+        raise MoveRefused(
+            _("Only a bill before the Tweede Kamer or the Eerste Kamer can be declared controversial.")
+        )
+    if not reason.strip():
+        raise NeedsReason(
+            (_("Marking a bill “%(flag)s” needs a reason.") if on else _("Lifting “%(flag)s” needs a reason."))
+            % labels
+        )
+
+
+def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None, expected_version=None, origin=""):
+    """Move `bill` to `to_stage` and record the move.
+
+    `by` is the user making the move (None for the loader, which reports what
+    the sources say). `expected_version` is the version of the bill the user
+    saw; if the bill changed since, `StaleVersion` is raised and nothing changes.
+    """
+    if by is not None and not may_change(by, bill):
+        raise NotAllowed()
+    reading = check_move(bill, to_stage, reason)
+    occurred_on = occurred_on or timezone.localdate()
+    from_stage = bill.stage
+    forward = to_stage in MAIN_LINE and (
+        from_stage in END_STATES or MAIN_LINE.index(to_stage) > MAIN_LINE.index(from_stage) or reading > bill.reading
+    )
+    with transaction.atomic():
+        _save(bill, by, expected_version, {"stage": to_stage, "stage_entered_on": occurred_on, "reading": reading})
+        move = Move.objects.create(
+            bill=bill,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            reading=reading,
+            occurred_on=occurred_on,
+            moved_by=by,
+            reason=reason.strip(),
+            source=source,
+            origin=origin,
+        )
+        if forward:
+            Milestone.objects.filter(
+                bill=bill, kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
+            ).update(actual_date=occurred_on)
+    return move
+
+
+def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None, expected_version=None):
+    """Set (`on=True`) or clear a flag on `bill` and record it as a move."""
+    if by is not None and not may_change(by, bill):
+        raise NotAllowed()
+    check_flag(bill, flag, on, reason)
+    field = "on_hold" if flag == Flag.AANGEHOUDEN else "controversial"
+    with transaction.atomic():
+        _save(bill, by, expected_version, {field: on})
+        return Move.objects.create(
+            bill=bill,
+            from_stage=bill.stage,
+            to_stage=bill.stage,
+            flag=flag,
+            flag_set=on,
+            reading=bill.reading,
+            occurred_on=occurred_on or timezone.localdate(),
+            moved_by=by,
+            reason=reason.strip(),
+            source=source,
+        )
+
+
+def _save(bill, by, expected_version, changes):
+    """Write `changes` only if the bill is still at the version the caller saw."""
+    version = bill.version if expected_version is None else int(expected_version)
+    edited = list(bill.edited_fields)
+    if by is not None:
+        # A person steered this bill: reloading the data file must not undo it.
+        edited = sorted(set(edited) | {name for name in changes if name != "stage_entered_on"})
+    updated = Bill.objects.filter(pk=bill.pk, version=version).update(
+        **changes, edited_fields=edited, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StaleVersion()
+    for name, value in changes.items():
+        setattr(bill, name, value)
+    bill.edited_fields = edited
+    bill.version = version + 1

@@ -1,0 +1,74 @@
+import itertools
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+
+from legislation.models import Bill, Chapter, Ministry
+
+_keys = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real register, loaded once; each test runs in a transaction on top of it."""
+    with django_db_blocker.unblock():
+        call_command("load_register", verbosity=0, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def jenv(db):
+    return Ministry.objects.get(code="JenV")
+
+
+@pytest.fixture
+def vws(db):
+    return Ministry.objects.get(code="VWS")
+
+
+@pytest.fixture
+def alice(django_user_model, jenv):
+    """A coordinator of Justitie en Veiligheid."""
+    user = django_user_model.objects.create_user("alice", password="password-alice", first_name="Alice")
+    jenv.coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def bob(django_user_model, vws):
+    """A coordinator of VWS."""
+    user = django_user_model.objects.create_user("bob", password="password-bob", first_name="Bob")
+    vws.coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    """The central coordinator: steers every ministry's bills."""
+    user = django_user_model.objects.create_user("charlie", password="password-charlie", first_name="Charlie")
+    user.user_permissions.add(Permission.objects.get(codename="move_all_bills"))
+    return user
+
+
+@pytest.fixture
+def dave(django_user_model):
+    """Logged in, coordinates nothing: may look, not change."""
+    return django_user_model.objects.create_user("dave", password="password-dave")
+
+
+@pytest.fixture
+def make_bill(db, jenv):
+    def make(instrument="wet", stage="aangekondigd", lead_ministry=None, **fields):
+        fields.setdefault("chapter", Chapter.objects.get(code="H8"))
+        fields.setdefault("category", "aangekondigd")
+        fields.setdefault("title", "Wetsvoorstel voor een test")
+        fields.setdefault("short_title", "Testwet")
+        return Bill.objects.create(
+            key=f"T{next(_keys):04d}",
+            instrument=instrument,
+            stage=stage,
+            lead_ministry=lead_ministry or jenv,
+            **fields,
+        )
+
+    return make
