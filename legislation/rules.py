@@ -290,13 +290,13 @@ def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None,
         )
 
 
-def _save(bill, by, expected_version, changes):
+def _save(bill, by, expected_version, changes, also_edited=()):
     """Write `changes` only if the bill is still at the version the caller saw."""
     version = bill.version if expected_version is None else int(expected_version)
     edited = list(bill.edited_fields)
     if by is not None:
         # A person steered this bill: reloading the data file must not undo it.
-        edited = sorted(set(edited) | {name for name in changes if name != "stage_entered_on"})
+        edited = sorted({*edited, *also_edited, *(name for name in changes if name != "stage_entered_on")})
     updated = Bill.objects.filter(pk=bill.pk, version=version).update(
         **changes, edited_fields=edited, version=F("version") + 1, updated_at=timezone.now()
     )
@@ -306,3 +306,37 @@ def _save(bill, by, expected_version, changes):
         setattr(bill, name, value)
     bill.edited_fields = edited
     bill.version = version + 1
+
+
+# Fields of a bill that its coordinators edit; stage and flags change only by moves.
+EDITABLE_BILL_FIELDS = ("short_title", "official_title", "instrument", "lead_ministry", "owner",
+                        "voorhang_required", "kamerstuk", "notes")
+
+
+def change_bill(bill, *, by, expected_version=None, co_ministries=None, **changes):
+    """Edit a bill's fields by hand; the data file will not overwrite them again."""
+    if by is not None and not may_change(by, bill):
+        raise NotAllowed()
+    unknown = set(changes) - set(EDITABLE_BILL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    changes = {name: value for name, value in changes.items() if getattr(bill, name) != value}
+    co_changed = co_ministries is not None and set(co_ministries) != set(bill.co_ministries.all())
+    if not changes and not co_changed:
+        return
+    with transaction.atomic():
+        _save(bill, by, expected_version, changes, also_edited=("co_ministries",) if co_changed else ())
+        if co_changed:
+            bill.co_ministries.set(co_ministries)
+
+
+def change_milestone(milestone, *, by, **changes):
+    """Edit a milestone by hand; the data file will not overwrite the edited fields."""
+    if by is not None and not may_change(by, milestone.bill):
+        raise NotAllowed()
+    changed = [name for name, value in changes.items() if getattr(milestone, name) != value]
+    for name in changed:
+        setattr(milestone, name, changes[name])
+    if by is not None:
+        milestone.edited_fields = sorted({*milestone.edited_fields, *changed})
+    milestone.save(update_fields=[*changed, "edited_fields"])

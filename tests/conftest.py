@@ -16,6 +16,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_register", verbosity=0, stdout=open("/dev/null", "w"))
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def jenv(db):
     return Ministry.objects.get(code="JenV")

@@ -1,0 +1,46 @@
+import csv
+import io
+import json
+
+from django.core.management import call_command
+
+from legislation.models import Bill
+
+
+def export(fmt):
+    out = io.StringIO()
+    call_command("export_register", format=fmt, stdout=out)
+    return out.getvalue()
+
+
+def test_csv_has_one_row_per_item_sorted_by_key(db):
+    rows = list(csv.DictReader(io.StringIO(export("csv"))))
+    assert list(rows[0])[:9] == [
+        "key", "chapter", "category", "parent_key", "title", "short_title", "instrument", "lead_ministry", "co_ministries"
+    ]
+    assert [r["key"] for r in rows] == sorted(Bill.objects.values_list("key", flat=True))
+    by_key = {r["key"]: r for r in rows}
+    for bill in Bill.objects.select_related("parent", "lead_ministry", "chapter"):
+        row = by_key[bill.key]
+        assert (row["chapter"], row["stage"], row["lead_ministry"], row["title"]) == (
+            bill.chapter.code, bill.stage, bill.lead_ministry.code, bill.title
+        )
+        assert row["parent_key"] == (bill.parent.key if bill.parent else "")
+
+
+def test_json_holds_milestones_and_moves(db):
+    records = {r["key"]: r for r in json.loads(export("json"))}
+    assert len(records) == Bill.objects.count()
+    for bill in Bill.objects.prefetch_related("milestones", "moves"):
+        record = records[bill.key]
+        assert [(m["kind"], m["planned_date"]) for m in record["milestones"]] == [
+            (m.kind, m.planned_date.isoformat() if m.planned_date else None) for m in bill.milestones.all()
+        ]
+        assert [(m["from"], m["to"], m["date"], m["source"]) for m in record["moves"]] == [
+            (m.from_stage, m.to_stage, m.occurred_on.isoformat(), m.source) for m in bill.moves.all()
+        ]
+
+
+def test_export_takes_a_bounded_number_of_queries(db, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        export("json")
