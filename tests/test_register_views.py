@@ -97,6 +97,11 @@ def test_the_register_downloads_as_csv_with_the_filters_applied(client_alice):
     assert [r["key"] for r in rows] == list(Bill.objects.filter(chapter__code="H9").order_by("key").values_list("key", flat=True))
 
 
+def test_dutch_even_when_the_browser_prefers_english(client_alice):
+    response = client_alice.get(reverse("bill-list"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Register van Bijlage 2" in response.content.decode()
+
+
 def test_english_is_available(client_alice):
     client_alice.post(reverse("set_language"), {"language": "en", "next": "/register/"})
     assert "Register of Bijlage 2" in client_alice.get(reverse("bill-list")).content.decode()
