@@ -44,8 +44,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "template_partials",
+    "simple_history",
+    "import_export",
     "accounts",
     "legislation",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
