@@ -1,12 +1,21 @@
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Bill, Category, Chapter, Instrument, Ministry, Stage
+from .models import Bill, Category, Chapter, Instrument, Milestone, Ministry, Stage
+
+
+def overdue_milestones():
+    """Milestones whose planned date has passed without being met, per bill (for Exists)."""
+    return Milestone.objects.filter(
+        bill=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=timezone.localdate()
+    )
 
 
 class BillFilter(django_filters.FilterSet):
-    """The filters of the register; the board uses the same ones."""
+    """The filters of the register and the board."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     ministry = django_filters.ModelChoiceFilter(
@@ -18,10 +27,14 @@ class BillFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
     instrument = django_filters.ChoiceFilter(label=_("Instrument"), choices=Instrument.choices)
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices)
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue"), method="by_overdue", widget=forms.CheckboxInput
+    )
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="by_mine", widget=forms.CheckboxInput)
 
     class Meta:
         model = Bill
-        fields = ["q", "ministry", "chapter", "category", "instrument", "stage"]
+        fields = ["q", "ministry", "chapter", "category", "instrument", "stage", "overdue", "mine"]
 
     def search(self, queryset, name, value):
         query = Q()
@@ -30,5 +43,18 @@ class BillFilter(django_filters.FilterSet):
         return queryset.filter(query)
 
     def by_ministry(self, queryset, name, ministry):
-        # Lead or co-responsible: the bills a ministry's coordinator works on.
-        return queryset.filter(Q(lead_ministry=ministry) | Q(co_ministries=ministry)).distinct()
+        # Lead or co-responsible: the bills a ministry's coordinator works on. A
+        # subquery rather than a join, so that counts need no DISTINCT.
+        return queryset.filter(Q(lead_ministry=ministry) | Q(pk__in=ministry.co_bills.values("pk")))
+
+    def by_overdue(self, queryset, name, value):
+        return queryset.filter(Exists(overdue_milestones())) if value else queryset
+
+    def by_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = self.request.user
+        ministries = user.ministries.all()
+        return queryset.filter(
+            Q(owner=user) | Q(lead_ministry__in=ministries) | Q(pk__in=Bill.objects.filter(co_ministries__in=ministries))
+        )

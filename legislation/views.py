@@ -1,18 +1,241 @@
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from urllib.parse import urlsplit
 
+from django.contrib import messages
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import rules
+from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
-from .models import Bill
+from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm
+from .models import Bill, Flag, Milestone, Stage
+
+
+def bill_filter(request, params, queryset=None):
+    return BillFilter(params, queryset=queryset if queryset is not None else Bill.objects.all(), request=request)
+
+
+def lanes_of(params):
+    form = LanesForm(params)
+    return form.cleaned_data["lanes"] or None if form.is_valid() else None
+
+
+def board_context(request, params, notices=None):
+    params = params.copy()
+    params.pop("since", None)
+    filters = bill_filter(request, params)
+    lanes = lanes_of(params)
+    notices = notices or {}
+    board = build_board(filters.qs, request.user, lanes=lanes, pinned=list(notices))
+    for card in (card for lane in board for column in lane.columns + lane.closed for card in column.cards):
+        card.notice = notices.get(card.key)
+    return {
+        "filter": filters,
+        "lanes_form": LanesForm(params),
+        "lanes": board,
+        "lane_kind": lanes,
+        "query": params.urlencode(),
+        "stamp": board_stamp(),
+    }
+
+
+@require_GET
+def board(request):
+    if request.htmx and request.GET.get("since") == board_stamp():
+        return HttpResponse(status=204)  # polling: nothing changed since this board was drawn
+    template = "legislation/board.html"
+    if request.htmx:
+        template += "#board"
+    return render(request, template, board_context(request, request.GET))
+
+
+@require_GET
+def board_column(request, stage):
+    """More cards of one column (and lane): the board's "load more"."""
+    if stage not in Stage.values:
+        return HttpResponse(status=404)
+    params = request.GET.copy()
+    offset = params.pop("offset", ["0"])[-1]
+    offset = int(offset) if offset.isdigit() else 0
+    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
+    lane = params.get("lane", "")
+    cards = column_cards(
+        bill_filter(request, params).qs,
+        request.user,
+        stage=stage,
+        lane_field=lane_field,
+        lane_key=int(lane) if lane.isdigit() else None,
+        offset=offset,
+        limit=CARDS_PER_COLUMN + 1,  # one more, to know whether to offer more
+    )
+    context = {
+        "cards": cards[:CARDS_PER_COLUMN],
+        "more": len(cards) > CARDS_PER_COLUMN,
+        "stage": stage,
+        "offset": offset + CARDS_PER_COLUMN,
+        "query": params.urlencode(),
+    }
+    return render(request, "legislation/board.html#more-cards", context)
+
+
+def back_url(request, default):
+    """Where a form posted from the board or a detail page returns to."""
+    url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return default
+
+
+def respond(request, bill, back, message, *, status=200, ask_reason=None):
+    """The answer to a change posted from a card: the board again (htmx), or back where it came from.
+
+    On refusal nothing changed, so the redrawn board shows the card where it was,
+    with the message next to it.
+    """
+    if request.htmx:
+        params = QueryDict(urlsplit(back).query)
+        notices = {bill.key: {"message": message, "ask_reason": ask_reason, "ok": status == 200}}
+        return render(request, "legislation/board.html#board", board_context(request, params, notices), status=status)
+    if status == 403:
+        return render(request, "403.html", {"message": message, "back": back}, status=403)
+    (messages.success if status == 200 else messages.error)(request, message)
+    return redirect(back)
+
+
+def refusal(error):
+    if isinstance(error, rules.NotAllowed):
+        return 403
+    if isinstance(error, rules.StaleVersion):
+        return 409
+    return 422
+
+
+@require_POST
+def bill_move(request, key):
+    bill = get_object_or_404(Bill.objects.prefetch_related("co_ministries"), key=key)
+    back = back_url(request, reverse("board"))
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return respond(request, bill, back, first_error(form), status=400)
+    stage = form.cleaned_data["stage"]
+    try:
+        rules.move_bill(
+            bill, stage, by=request.user, reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"]
+        )
+    except rules.RuleError as error:
+        ask = stage if isinstance(error, rules.NeedsReason) else None
+        return respond(request, bill, back, error.message, status=refusal(error), ask_reason=ask)
+    return respond(request, bill, back, moved_message(bill))
+
+
+@require_POST
+def bill_flag(request, key):
+    bill = get_object_or_404(Bill.objects.prefetch_related("co_ministries"), key=key)
+    back = back_url(request, reverse("bill-detail", args=[key]))
+    form = FlagForm(request.POST)
+    if not form.is_valid():
+        return respond(request, bill, back, first_error(form), status=400)
+    data = form.cleaned_data
+    try:
+        rules.set_flag(bill, data["flag"], data["on"], by=request.user, reason=data["reason"], expected_version=data["version"])
+    except rules.RuleError as error:
+        return respond(request, bill, back, error.message, status=refusal(error))
+    flag = Flag(data["flag"]).label
+    message = _("“%(flag)s” is set.") if data["on"] else _("“%(flag)s” is lifted.")
+    return respond(request, bill, back, message % {"flag": flag})
+
+
+def moved_message(bill):
+    return _("%(title)s is now in “%(stage)s”.") % {"title": bill.short_title, "stage": bill.get_stage_display()}
+
+
+def first_error(form):
+    field, errors = next(iter(form.errors.items()))
+    label = form.fields[field].label if field in form.fields else ""
+    return f"{label}: {errors[0]}" if label else errors[0]
+
+
+def bill_with_history(key):
+    return get_object_or_404(
+        Bill.objects.select_related("chapter", "lead_ministry", "parent", "owner").prefetch_related(
+            "co_ministries", "children", "milestones__owner", "moves__moved_by"
+        ),
+        key=key,
+    )
+
+
+def detail_context(request, bill, milestone_form=None, new_milestone=None):
+    """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors."""
+    editable = rules.may_change(request.user, bill)
+    rows = []
+    for milestone in bill.milestones.all():
+        form = None
+        if editable:
+            failed = milestone_form and milestone_form.instance.pk == milestone.pk
+            form = milestone_form if failed else MilestoneForm(instance=milestone, prefix=f"m{milestone.pk}")
+        rows.append((milestone, form))
+    return {
+        "bill": bill,
+        "editable": editable,
+        "targets": rules.allowed_targets(bill) if editable else [],
+        "milestone_rows": rows,
+        "new_milestone": new_milestone or MilestoneForm(prefix="new"),
+    }
+
+
+def render_detail(request, bill, status=200, **forms):
+    template = "legislation/bill_detail.html"
+    if request.htmx:
+        template += "#detail"
+    return render(request, template, detail_context(request, bill, **forms), status=status)
+
+
+@require_GET
+def bill_detail(request, key):
+    return render_detail(request, bill_with_history(key))
+
+
+@require_POST
+def milestone_add(request, key):
+    bill = bill_with_history(key)
+    if not rules.may_change(request.user, bill):
+        raise rules.NotAllowed()
+    form = MilestoneForm(request.POST, prefix="new")
+    if not form.is_valid():
+        return render_detail(request, bill, status=400, new_milestone=form)
+    rules.add_milestone(bill, by=request.user, **form.cleaned_data)
+    return milestone_saved(request, key)
+
+
+@require_POST
+def milestone_edit(request, pk):
+    milestone = get_object_or_404(Milestone.objects.select_related("bill"), pk=pk)
+    bill = bill_with_history(milestone.bill.key)
+    if not rules.may_change(request.user, bill):
+        raise rules.NotAllowed()
+    form = MilestoneForm(request.POST, instance=Milestone.objects.get(pk=pk), prefix=f"m{pk}")
+    if not form.is_valid():
+        return render_detail(request, bill, status=400, milestone_form=form)
+    rules.change_milestone(milestone, by=request.user, **form.cleaned_data)
+    return milestone_saved(request, bill.key)
+
+
+def milestone_saved(request, key):
+    if request.htmx:
+        return render_detail(request, bill_with_history(key))
+    return redirect("bill-detail", key=key)
 
 
 @require_GET
 def bill_list(request):
-    bills = BillFilter(
-        request.GET,
-        queryset=Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"),
+    bills = bill_filter(
+        request, request.GET, Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries")
     )
     template = "legislation/bill_list.html"
     if request.htmx:
@@ -21,21 +244,10 @@ def bill_list(request):
 
 
 @require_GET
-def bill_detail(request, key):
-    bill = get_object_or_404(
-        Bill.objects.select_related("chapter", "lead_ministry", "parent", "owner").prefetch_related(
-            "co_ministries", "children", "milestones__owner", "moves__moved_by"
-        ),
-        key=key,
-    )
-    return render(request, "legislation/bill_detail.html", {"bill": bill})
-
-
-@require_GET
 def register_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"wetgevingsregister-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # so that Excel reads the file as UTF-8
-    write_csv(response, BillFilter(request.GET, queryset=bills_for_export()).qs)
+    write_csv(response, bill_filter(request, request.GET, bills_for_export()).qs)
     return response

@@ -20,12 +20,6 @@ def test_anonymous_users_are_sent_to_log_in(client, url):
     assert response.url.startswith(reverse("login"))
 
 
-def test_logging_in_leads_to_the_register(client, alice):
-    response = client.post(reverse("login"), {"username": "alice", "password": "password-alice"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("bill-list")
-    assert Bill.objects.count() == len(response.context["bills"])
-
-
 def test_the_login_page_speaks_dutch(client):
     response = client.get(reverse("login"))
     assert "Inloggen" in response.content.decode()

@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="bill-list"), name="home"),
     path("", include("legislation.urls")),
     path("", include("reminders.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,0 +1,141 @@
+"""What the board shows: columns of cards per stage, optionally in swimlanes.
+
+Built from a filtered queryset in a fixed number of queries, whatever the
+number of bills: one aggregate for the exact counts, one window query for the
+first cards of every column, and one query (plus prefetches) for those cards.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Stage
+
+CARDS_PER_COLUMN = 20
+
+# Swimlane choices: the Bill field a lane groups by, and the model that names the lanes.
+LANES = {
+    "ministry": ("lead_ministry", Ministry, _("Ministry")),
+    "chapter": ("chapter", Chapter, _("Chapter")),
+}
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    cards: list = field(default_factory=list)
+    lane: object = None
+
+    @property
+    def more(self):
+        return self.count > len(self.cards)
+
+
+@dataclass
+class Lane:
+    title: object
+    key: object
+    columns: list
+    closed: list
+
+    @property
+    def closed_open(self):
+        """Unfold the end states when one of their cards has something to say."""
+        return any(getattr(card, "notice", None) for column in self.closed for card in column.cards)
+
+    @property
+    def count(self):
+        return sum(column.count for column in self.columns + self.closed)
+
+
+def with_card_details(bills):
+    """Annotate what a card shows: its next open milestone and whether it is overdue."""
+    next_open = Milestone.objects.filter(
+        bill=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
+    ).order_by("planned_date", "id")
+    return (
+        bills.select_related("chapter", "lead_ministry")
+        .prefetch_related("co_ministries")
+        .annotate(
+            next_date=Subquery(next_open.values("planned_date")[:1]),
+            next_kind=Subquery(next_open.values("kind")[:1]),
+            next_label=Subquery(next_open.values("label")[:1]),
+        )
+    )
+
+
+def prepare_cards(cards, user):
+    """Mark what the user may do with each card and which stages it may go to."""
+    cards = list(cards)
+    today = timezone.localdate()
+    for card in cards:
+        card.movable = rules.may_change(user, card)
+        card.targets = rules.allowed_targets(card) if card.movable else []
+        card.overdue = card.next_date is not None and card.next_date < today
+        card.next_title = card.next_label or (MilestoneKind(card.next_kind).label if card.next_kind else "")
+    return cards
+
+
+def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0, limit=CARDS_PER_COLUMN):
+    """One column's cards from `offset` on: the board's "load more"."""
+    bills = bills.filter(stage=stage)
+    if lane_field:
+        bills = bills.filter(**{f"{lane_field}_id": lane_key})
+    return prepare_cards(with_card_details(bills.order_by("key"))[offset : offset + limit], user)
+
+
+def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, pinned=()):
+    """The lanes of the board (one lane without a title when `lanes` is None).
+
+    The bills with keys in `pinned` are shown even past their column's first cards: the card a
+    user just moved must stay in sight, with what the server said about it.
+    """
+    lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
+    group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
+
+    def place(values):
+        """A card's or count's (lane, stage); the lane is None without swimlanes."""
+        return (values[group[0]] if lane_field else None, values["stage"])
+
+    counts = {place(row): row["n"] for row in bills.order_by().values(*group).annotate(n=Count("id"))}
+    ranked = bills.annotate(
+        rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
+    )
+    first_ids = list(ranked.filter(rank__lte=limit).values_list("pk", flat=True))
+    if pinned:
+        first_ids += bills.filter(key__in=pinned).values_list("pk", flat=True)
+    placed = defaultdict(list)
+    for card in prepare_cards(with_card_details(Bill.objects.filter(pk__in=first_ids)).order_by("key"), user):
+        placed[place(vars(card))].append(card)
+
+    if lane_field:
+        present = {lane for lane, _stage in counts}
+        lanes_shown = [(obj, obj.pk) for obj in lane_model.objects.all() if obj.pk in present]
+    else:
+        lanes_shown = [(None, None)]
+
+    def column(lane, stage):
+        return Column(stage=stage, lane=lane, count=counts.get((lane, stage), 0), cards=placed[(lane, stage)])
+
+    return [
+        Lane(
+            title=title,
+            key=lane,
+            columns=[column(lane, stage) for stage in rules.MAIN_LINE],
+            closed=[column(lane, stage) for stage in rules.END_STATES],
+        )
+        for title, lane in lanes_shown
+    ]
+
+
+def board_stamp():
+    """Changes whenever anything on any board may have changed; cheap to ask for."""
+    stamp = Bill.objects.aggregate(changed=Max("updated_at"), bills=Count("id"))
+    changed = stamp["changed"].timestamp() if stamp["changed"] else 0
+    return f"{changed:.6f}-{stamp['bills']}"

@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .board import LANES
+from .models import Flag, Milestone, Stage
+
+
+class MoveForm(forms.Form):
+    """One card's change: where to, the version the user saw, and why."""
+
+    stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FlagForm(forms.Form):
+    flag = forms.ChoiceField(choices=Flag.choices)
+    on = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["kind", "label", "planned_date", "precision", "actual_date"]
+        widgets = {
+            "planned_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "actual_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+
+class LanesForm(forms.Form):
+    lanes = forms.ChoiceField(
+        label=_("Swimlanes"),
+        required=False,
+        choices=[("", _("None"))] + [(name, label) for name, (_field, _model, label) in LANES.items()],
+    )

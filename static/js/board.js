@@ -1,0 +1,71 @@
+// Drag and drop on the board. A drop posts the card's own move form (one card,
+// its target stage and the version the user saw); the server answers with the
+// board as it now is, so a refused move puts the card back with the reason.
+(function () {
+  "use strict";
+  var dragged = null;
+
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".card.movable");
+    if (!card) return;
+    dragged = card;
+    card.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.key);
+  });
+
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    document.querySelectorAll(".column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var column = dragged && event.target.closest(".column");
+    if (!column) return;
+    event.preventDefault();
+    column.classList.add("drop-target");
+  });
+
+  document.addEventListener("dragleave", function (event) {
+    var column = event.target.closest && event.target.closest(".column");
+    if (column && !column.contains(event.relatedTarget)) column.classList.remove("drop-target");
+  });
+
+  document.addEventListener("drop", function (event) {
+    var column = dragged && event.target.closest(".column");
+    if (!column) return;
+    event.preventDefault();
+    var card = dragged;
+    var stage = column.dataset.stage;
+    if (stage === card.dataset.stage) return;
+    var form = card.querySelector("details.move form");
+    var select = form.querySelector("select[name=stage]");
+    if (!select.querySelector('option[value="' + stage + '"]')) {
+      // Not offered for this card: post it anyway, so the server says why not.
+      select.add(new Option(stage, stage));
+    }
+    select.value = stage;
+    column.querySelector(".cards").prepend(card);
+    htmx.trigger(form, "submit");
+  });
+
+  // Polling must not redraw the board under someone who is dragging or typing a reason.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var board = document.getElementById("board");
+    if (event.detail.elt !== board) return;
+    var busy = dragged || board.querySelector("details.move[open]") || document.querySelector("#panel form:focus-within");
+    if (busy) event.preventDefault();
+  });
+
+  // The detail panel closes with its close button or Escape.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#panel .close")) {
+      event.preventDefault();
+      document.getElementById("panel").innerHTML = "";
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") document.getElementById("panel").innerHTML = "";
+  });
+})();
