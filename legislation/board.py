@@ -77,6 +77,7 @@ def prepare_cards(cards, user):
     for card in cards:
         card.movable = rules.may_change(user, card)
         card.targets = rules.allowed_targets(card) if card.movable else []
+        card.next_stage = rules.next_stage(card)
         card.overdue = card.next_date is not None and card.next_date < today
         card.next_title = card.next_label or (MilestoneKind(card.next_kind).label if card.next_kind else "")
     return cards

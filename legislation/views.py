@@ -184,6 +184,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None):
         "bill": bill,
         "editable": editable,
         "targets": rules.allowed_targets(bill) if editable else [],
+        "next_stage": rules.next_stage(bill),
         "milestone_rows": rows,
         "new_milestone": new_milestone or MilestoneForm(prefix="new"),
     }

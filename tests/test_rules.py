@@ -274,3 +274,20 @@ def test_refusals_are_explained_in_dutch(make_bill):
         with pytest.raises(NeedsReason) as refused:
             move_bill(bill, "voorbereiding")
         assert refused.value.message == "Terugzetten van “Advies Raad van State” naar “Voorbereiding” vraagt om een reden."
+
+
+@pytest.mark.parametrize(
+    "instrument, stage, reading, expected",
+    [
+        ("wet", "aangekondigd", 1, "voorbereiding"),
+        ("amvb", "raad_van_state", 1, "gepubliceerd"),
+        ("kb", "voorbereiding", 1, "raad_van_state"),
+        ("ministeriele_regeling", "consultatie", 1, "gepubliceerd"),
+        ("grondwet", "gepubliceerd", 1, "tweede_kamer"),
+        ("grondwet", "gepubliceerd", 2, "in_werking"),
+        ("wet", "in_werking", 1, None),
+        ("wet", "vervallen", 1, None),
+    ],
+)
+def test_the_next_stage_follows_the_instruments_path(make_bill, instrument, stage, reading, expected):
+    assert rules.next_stage(make_bill(instrument, stage=stage, reading=reading)) == expected

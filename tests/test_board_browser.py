@@ -1,0 +1,156 @@
+"""The board in a real browser: Debian's Chromium, driven by Playwright."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from legislation.models import Bill, Chapter, Ministry
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain blocking ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def register(transactional_db):
+    # Browser tests commit for real (the server runs in another thread), so they load their own register.
+    call_command("load_register", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def coordinator(register, django_user_model):
+    user = django_user_model.objects.create_user("greta", password="wachtwoord-greta", first_name="Greta")
+    Ministry.objects.get(code="JenV").coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def page(browser, live_server, coordinator):
+    context = browser.new_context(locale="nl-NL", viewport={"width": 2200, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "greta")
+    page.fill("#id_password", "wachtwoord-greta")
+    page.click("button.primary")
+    expect(page.locator("#board")).to_be_visible()
+    yield page
+    context.close()
+
+
+def new_bill(key, instrument, stage, short_title):
+    return Bill.objects.create(
+        key=key,
+        chapter=Chapter.objects.get(code="H8"),
+        category="aangekondigd",
+        title=short_title,
+        short_title=short_title,
+        instrument=instrument,
+        stage=stage,
+        lead_ministry=Ministry.objects.get(code="JenV"),
+    )
+
+
+def drag(page, source, target):
+    """Drag as a person does: press, move a little, move over the target, release."""
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + 20, start["y"] + 15)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 40, start["y"] + 35, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 40, steps=10)
+    page.mouse.up()
+
+
+def card(page, key):
+    return page.locator(f"#card-{key}")
+
+
+def column(page, stage):
+    return page.locator(f'#board .column[data-stage="{stage}"]').first
+
+
+def test_drag_a_card_to_the_next_column_and_it_stays_there_after_a_reload(page):
+    bill = new_bill("X-DRAG", "wet", "eerste_kamer", "Sleepwet")
+    page.reload()
+    drag(page, card(page, bill.key), column(page, "gepubliceerd"))
+    expect(column(page, "gepubliceerd").locator(f"#card-{bill.key}")).to_be_visible()
+    expect(card(page, bill.key).locator(".notice")).to_contain_text("is nu in “Bekendgemaakt”")
+    page.reload()
+    expect(column(page, "gepubliceerd").locator(f"#card-{bill.key}")).to_be_visible()
+    bill.refresh_from_db()
+    assert bill.stage == "gepubliceerd"
+
+
+def test_move_a_card_with_the_keyboard(page):
+    bill = new_bill("X-KEYS", "wet", "eerste_kamer", "Toetsenbordwet")
+    page.reload()
+    card(page, bill.key).locator("summary").focus()
+    page.keyboard.press("Enter")  # opens the card's move menu
+    page.keyboard.press("Tab")  # to the stage: the next one on its path is chosen already
+    expect(card(page, bill.key).locator("select")).to_have_value("gepubliceerd")
+    page.keyboard.press("ArrowDown")  # one further
+    page.keyboard.press("Tab")  # to the reason
+    page.keyboard.press("Tab")  # to the button
+    page.keyboard.press("Enter")
+    expect(column(page, "in_werking").locator(f"#card-{bill.key}")).to_be_visible()
+    bill.refresh_from_db()
+    assert bill.stage == "in_werking"
+
+
+def test_a_refused_move_is_explained_and_the_card_goes_back(page):
+    bill = new_bill("X-AMVB", "amvb", "raad_van_state", "Besluit over proeven")
+    page.reload()
+    drag(page, card(page, bill.key), column(page, "tweede_kamer"))
+    notice = card(page, bill.key).locator(".notice")
+    expect(notice).to_have_text("Een AMvB doorloopt de fase “Tweede Kamer” niet.")
+    expect(column(page, "raad_van_state").locator(f"#card-{bill.key}")).to_be_visible()
+    bill.refresh_from_db()
+    assert bill.stage == "raad_van_state" and not bill.moves.exists()
+
+
+def test_a_move_that_needs_a_reason_asks_for_it(page):
+    bill = new_bill("X-BACK", "wet", "raad_van_state", "Terugwet")
+    page.reload()
+    drag(page, card(page, bill.key), column(page, "voorbereiding"))
+    reason = card(page, bill.key).locator("textarea[name=reason]")
+    expect(reason).to_be_visible()
+    expect(card(page, bill.key).locator(".notice")).to_contain_text("vraagt om een reden")
+    reason.fill("De Raad van State adviseert het voorstel niet in te dienen")
+    card(page, bill.key).locator("button[type=submit]").click()
+    expect(column(page, "voorbereiding").locator(f"#card-{bill.key}")).to_be_visible()
+    bill.refresh_from_db()
+    assert bill.moves.get().reason.startswith("De Raad van State")
+
+
+def test_the_board_filters_by_ministry_via_the_url(page, live_server):
+    page.goto(f"{live_server.url}/?ministry=VWS")
+    expect(page.locator("#id_ministry")).to_have_value("VWS")
+    keys = page.locator("#board .card").evaluate_all("cards => cards.map(c => c.dataset.key)")
+    vws = {b.key for b in Bill.objects.filter(lead_ministry__code="VWS")} | {
+        b.key for b in Bill.objects.filter(co_ministries__code="VWS")
+    }
+    assert keys and set(keys) <= vws
+
+    # Choosing another ministry updates the board and the address without a full reload.
+    page.evaluate("window.notReloaded = true")
+    page.select_option("#id_ministry", "AenM")
+    expect(page).to_have_url(f"{live_server.url}/?q=&ministry=AenM&chapter=&category=&instrument=&stage=&lanes=")
+    expect(page.locator("#board .card").first).to_be_visible()
+    assert page.evaluate("window.notReloaded")
+    page.go_back()
+    expect(page.locator("#id_ministry")).to_have_value("VWS")
