@@ -45,9 +45,8 @@ class Lane:
     closed: list
 
     @property
-    def closed_open(self):
-        """Unfold the end states when one of their cards has something to say."""
-        return any(getattr(card, "notice", None) for column in self.closed for card in column.cards)
+    def closed_count(self):
+        return sum(column.count for column in self.closed)
 
     @property
     def count(self):
@@ -83,6 +82,19 @@ def prepare_cards(cards, user):
     return cards
 
 
+def one_card(bill, user):
+    """The card of one bill, as the board shows it."""
+    return prepare_cards(with_card_details(Bill.objects.filter(pk=bill.pk)), user)[0]
+
+
+def lane_counts(bills, lanes, card):
+    """The exact count per stage in the lane of `card` (the whole board without lanes)."""
+    if lanes:
+        lane_field = LANES[lanes][0]
+        bills = bills.filter(**{f"{lane_field}_id": getattr(card, f"{lane_field}_id")})
+    return dict(bills.order_by().values_list("stage").annotate(n=Count("id")))
+
+
 def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0, limit=CARDS_PER_COLUMN):
     """One column's cards from `offset` on: the board's "load more"."""
     bills = bills.filter(stage=stage)
@@ -91,12 +103,8 @@ def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0
     return prepare_cards(with_card_details(bills.order_by("key"))[offset : offset + limit], user)
 
 
-def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, pinned=()):
-    """The lanes of the board (one lane without a title when `lanes` is None).
-
-    The bills with keys in `pinned` are shown even past their column's first cards: the card a
-    user just moved must stay in sight, with what the server said about it.
-    """
+def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN):
+    """The lanes of the board (one lane without a title when `lanes` is None)."""
     lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
 
@@ -109,8 +117,6 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, pinned=()):
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
     first_ids = list(ranked.filter(rank__lte=limit).values_list("pk", flat=True))
-    if pinned:
-        first_ids += bills.filter(key__in=pinned).values_list("pk", flat=True)
     placed = defaultdict(list)
     for card in prepare_cards(with_card_details(Bill.objects.filter(pk__in=first_ids)).order_by("key"), user):
         placed[place(vars(card))].append(card)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import rules
-from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards
+from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
 from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm
@@ -26,19 +26,15 @@ def lanes_of(params):
     return form.cleaned_data["lanes"] or None if form.is_valid() else None
 
 
-def board_context(request, params, notices=None):
+def board_context(request, params):
     params = params.copy()
     params.pop("since", None)
     filters = bill_filter(request, params)
     lanes = lanes_of(params)
-    notices = notices or {}
-    board = build_board(filters.qs, request.user, lanes=lanes, pinned=list(notices))
-    for card in (card for lane in board for column in lane.columns + lane.closed for card in column.cards):
-        card.notice = notices.get(card.key)
     return {
         "filter": filters,
         "lanes_form": LanesForm(params),
-        "lanes": board,
+        "lanes": build_board(filters.qs, request.user, lanes=lanes),
         "lane_kind": lanes,
         "query": params.urlencode(),
         "stamp": board_stamp(),
@@ -93,15 +89,26 @@ def back_url(request, default):
 
 
 def respond(request, bill, back, message, *, status=200, ask_reason=None):
-    """The answer to a change posted from a card: the board again (htmx), or back where it came from.
+    """The answer to a change posted from a card.
 
-    On refusal nothing changed, so the redrawn board shows the card where it was,
-    with the message next to it.
+    With htmx: the card as it now is, put at the top of its column, and the
+    exact counts of its lane; on refusal nothing changed, so the card returns
+    to where it was, with the message next to it. Without: back where it came from.
     """
     if request.htmx:
         params = QueryDict(urlsplit(back).query)
-        notices = {bill.key: {"message": message, "ask_reason": ask_reason, "ok": status == 200}}
-        return render(request, "legislation/board.html#board", board_context(request, params, notices), status=status)
+        lanes = lanes_of(params)
+        card = one_card(bill, request.user)
+        card.notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
+        counts = lane_counts(bill_filter(request, params).qs, lanes, card)
+        context = {
+            "card": card,
+            "lane": getattr(card, f"{LANES[lanes][0]}_id") if lanes else "all",
+            "counts": [(stage, counts.get(stage, 0)) for stage in Stage],
+            "closed_count": sum(counts.get(stage, 0) for stage in rules.END_STATES),
+            "query": params.urlencode(),
+        }
+        return render(request, "legislation/board.html#moved", context, status=status)
     if status == 403:
         return render(request, "403.html", {"message": message, "back": back}, status=403)
     (messages.success if status == 200 else messages.error)(request, message)

@@ -154,16 +154,28 @@ class TestBoard:
 
 
 class TestMoving:
-    def test_a_move_redraws_the_board_with_the_card_in_its_new_column(self, client_alice, make_bill):
+    def test_a_move_answers_with_the_card_in_its_new_column_and_exact_counts(self, client_alice, make_bill):
         bill = make_bill("wet", short_title="Verhuiswet")
-        response = move(client_alice, bill, "voorbereiding", next_url="/?q=Verhuiswet")
+        response = move(client_alice, bill, "voorbereiding", next_url="/?chapter=H8")
         assert response.status_code == 200
         bill.refresh_from_db()
         assert bill.stage == "voorbereiding" and bill.version == 2
-        card = cards_on(response)[bill.key]
-        assert card.stage == "voorbereiding" and card.ok
-        assert set(cards_on(response)) == {bill.key}  # the board keeps its filters
         assert Move.objects.get(bill=bill).moved_by.username == "alice"
+        body = response.content.decode()
+        card = cards_on(response)[bill.key]
+        assert card.stage == "voorbereiding" and card.version == 2 and card.ok
+        assert 'hx-swap-oob="afterbegin:#cards-all-voorbereiding"' in body
+        for stage in ("aangekondigd", "voorbereiding"):
+            count = Bill.objects.filter(chapter__code="H8", stage=stage).count()  # the board's filters hold
+            assert f'id="count-all-{stage}" hx-swap-oob="true">{count}<' in body
+
+    def test_with_swimlanes_the_card_goes_to_its_lane(self, client_alice, make_bill, jenv):
+        bill = make_bill("wet")
+        response = move(client_alice, bill, "voorbereiding", next_url="/?lanes=ministry")
+        count = Bill.objects.filter(lead_ministry=jenv, stage="voorbereiding").count()
+        body = response.content.decode()
+        assert f'hx-swap-oob="afterbegin:#cards-{jenv.pk}-voorbereiding"' in body
+        assert f'id="count-{jenv.pk}-voorbereiding" hx-swap-oob="true">{count}<' in body
 
     def test_without_javascript_the_form_posts_and_redirects_back(self, client_alice, make_bill):
         bill = make_bill("wet")

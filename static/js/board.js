@@ -58,6 +58,13 @@
     if (busy) event.preventDefault();
   });
 
+  // A card that comes back with a message among the end states must not stay folded away.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("details.closed-lane:not([open])").forEach(function (lane) {
+      if (lane.querySelector(".card .notice")) lane.open = true;
+    });
+  });
+
   // The detail panel closes with its close button or Escape.
   document.addEventListener("click", function (event) {
     if (event.target.closest("#panel .close")) {
