@@ -5,12 +5,16 @@ number of bills: one aggregate for the exact counts, one window query for the
 first cards of every column, and one query (plus prefetches) for those cards.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -70,16 +74,30 @@ def with_card_details(bills):
 
 
 def prepare_cards(cards, user):
-    """Mark what the user may do with each card and which stages it may go to."""
+    """Mark what the user may do with each card and where it may go."""
     cards = list(cards)
     today = timezone.localdate()
     for card in cards:
         card.movable = rules.may_change(user, card)
-        card.targets = rules.allowed_targets(card) if card.movable else []
-        card.next_stage = rules.next_stage(card)
+        card.options = stage_options(card, rules.next_stage(card)) if card.movable else ""
         card.overdue = card.next_date is not None and card.next_date < today
         card.next_title = card.next_label or (MilestoneKind(card.next_kind).label if card.next_kind else "")
+        card.detail_url = reverse("bill-detail", args=[card.key])
+        card.move_url = reverse("bill-move", args=[card.key])
     return cards
+
+
+def stage_options(bill, selected):
+    """The <option>s of a card's move menu, `selected` chosen."""
+    return _stage_options(rules.allowed_targets(bill), selected, get_language())
+
+
+@functools.cache
+def _stage_options(targets, selected, language):
+    # Many cards share a menu: build each distinct one once, not once per card.
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>', ((t, " selected" if t == selected else "", t.label) for t in targets)
+    )
 
 
 def one_card(bill, user):
@@ -103,8 +121,12 @@ def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0
     return prepare_cards(with_card_details(bills.order_by("key"))[offset : offset + limit], user)
 
 
-def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN):
-    """The lanes of the board (one lane without a title when `lanes` is None)."""
+def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=False):
+    """The lanes of the board (one lane without a title when `lanes` is None).
+
+    The end states are counted always but their cards fetched only `with_closed`:
+    that lane is folded away unless someone asks for it.
+    """
     lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
 
@@ -113,7 +135,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN):
         return (values[group[0]] if lane_field else None, values["stage"])
 
     counts = {place(row): row["n"] for row in bills.order_by().values(*group).annotate(n=Count("id"))}
-    ranked = bills.annotate(
+    ranked = (bills if with_closed else bills.exclude(stage__in=rules.END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
     first_ids = list(ranked.filter(rank__lte=limit).values_list("pk", flat=True))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import rules
-from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card
+from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card, stage_options
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
 from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm
@@ -31,10 +31,12 @@ def board_context(request, params):
     params.pop("since", None)
     filters = bill_filter(request, params)
     lanes = lanes_of(params)
+    with_closed = params.get("stage") in rules.END_STATES
     return {
         "filter": filters,
         "lanes_form": LanesForm(params),
-        "lanes": build_board(filters.qs, request.user, lanes=lanes),
+        "lanes": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
+        "with_closed": with_closed,
         "lane_kind": lanes,
         "query": params.urlencode(),
         "stamp": board_stamp(),
@@ -100,6 +102,8 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
         lanes = lanes_of(params)
         card = one_card(bill, request.user)
         card.notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
+        if ask_reason:
+            card.options = stage_options(card, ask_reason)
         counts = lane_counts(bill_filter(request, params).qs, lanes, card)
         context = {
             "card": card,

@@ -260,7 +260,7 @@ class TestPermissions:
 
 
 def test_allowed_targets_follow_the_rules(make_bill):
-    assert rules.allowed_targets(make_bill("ministeriele_regeling", stage="consultatie")) == [
+    assert list(rules.allowed_targets(make_bill("ministeriele_regeling", stage="consultatie"))) == [
         "aangekondigd", "voorbereiding", "gepubliceerd", "in_werking", "vervallen"
     ]
 

@@ -1,0 +1,154 @@
+"""Board and move speed, at the size of the real register and at 10,000 items.
+
+    .venv/bin/python bench/board.py                      # SQLite in a temporary folder
+    .venv/bin/python bench/board.py --database-url postgres://postgres@127.0.0.1:5432/tracker_bench
+
+The database named is emptied and filled: never point it at one you keep.
+Prints, per size: board page server time (median, p95) and SQL queries per page,
+the floor (the same SQL run bare, so the overhead above it is a ratio), and the
+time and queries of one move.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="a database to empty and use (default: SQLite in a temporary folder)")
+    parser.add_argument("--sizes", default="register,10000", help="comma-separated: 'register' and/or a total number of items")
+    parser.add_argument("--repeat", type=int, default=40)
+    return parser.parse_args()
+
+
+def setup(database_url):
+    folder = tempfile.mkdtemp(prefix="bench-board-")
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder}/bench.sqlite3"
+    os.environ["VAR_DIR"] = folder
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-that-is-long-enough-to-be-fine-0123456789")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
+    sys.path.insert(0, str(ROOT))
+    if database_url and database_url.startswith("postgres"):
+        recreate_postgres(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_register", stdout=open(os.devnull, "w"))
+    return folder
+
+
+def recreate_postgres(url):
+    import psycopg
+    from urllib.parse import urlsplit
+
+    name = urlsplit(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def timed(action, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+class Statements(list):
+    """Records the SQL a block runs, with its parameters (connection.execute_wrapper)."""
+
+    def __call__(self, execute, sql, params, many, context):
+        self.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+def measure(label, repeat):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.test import Client
+
+    from legislation.models import Bill
+
+    User = get_user_model()
+    central, _ = User.objects.get_or_create(username="bench-centraal")
+    central.user_permissions.add(Permission.objects.get(codename="move_all_bills"))
+    client = Client()
+    client.force_login(central)
+
+    def board():
+        assert client.get("/").status_code == 200
+
+    board()  # warm caches
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        board()
+    board_median, board_p95 = timed(board, repeat)
+
+    # The floor: the same SQL, run bare.
+    def bare():
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    floor_median, _ = timed(bare, repeat)
+
+    movable = list(Bill.objects.filter(stage="aangekondigd", instrument="wet").order_by("key")[: repeat + 1])
+    moves = iter(movable)
+
+    def move():
+        bill = next(moves)
+        response = client.post(
+            f"/register/{bill.key}/move/",
+            {"stage": "voorbereiding", "version": bill.version, "next": "/"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200, response.content[:300]
+
+    move_queries = Statements()
+    with connection.execute_wrapper(move_queries):
+        move()
+    move_median, move_p95 = timed(move, repeat)
+
+    items = Bill.objects.count()
+    print(f"{label:>10} items={items:>6}  board p50={board_median:7.1f} ms p95={board_p95:7.1f} ms "
+          f"queries={len(statements):>2}  floor p50={floor_median:6.1f} ms (x{board_median / floor_median:4.1f})  "
+          f"move p50={move_median:6.1f} ms p95={move_p95:6.1f} ms queries={len(move_queries)}")
+
+
+def main():
+    args = parse()
+    setup(args.database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from legislation.models import Bill
+
+    print(f"database: {connection.vendor}")
+    for size in args.sizes.split(","):
+        if size != "register":
+            extra = int(size) - Bill.objects.exclude(key__startswith="SYN-").count()
+            call_command("generate_programme", bills=extra, milestones=extra * 10, replace=True,
+                         stdout=open(os.devnull, "w"))
+        measure(size, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
