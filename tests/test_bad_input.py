@@ -1,0 +1,118 @@
+"""Bad input never yields a 500 and never changes data."""
+
+import hashlib
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from legislation.models import Bill, Milestone, Move, Stage
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+HTMX = {"HX-Request": "true"}
+
+odd_text = st.one_of(
+    st.text(max_size=50),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=3000),
+    st.sampled_from(["", " ", "\x00", "'; DROP TABLE legislation_bill; --", "<script>alert(1)</script>", "🏛️" * 500, "\u202e"]),
+)
+stages = st.one_of(st.sampled_from(Stage.values), odd_text)
+versions = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.just(str(2**31)), odd_text)
+dates = st.one_of(
+    st.sampled_from(["2027-02-30", "31-12-2027", "2027/01/01", "99999-01-01", "0000-00-00", "morgen", ""]),
+    odd_text,
+)
+
+
+def state():
+    """A fingerprint of everything a request could change."""
+    rows = [
+        *Bill.objects.order_by("pk").values_list("pk", "stage", "version", "on_hold", "controversial", "lead_ministry_id", "notes"),
+        *Milestone.objects.order_by("pk").values_list("pk", "kind", "planned_date", "actual_date", "label"),
+        Move.objects.count(),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.fixture
+def client_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bill(make_bill):
+    bill = make_bill("wet", stage="raad_van_state")
+    Milestone.objects.create(bill=bill, kind="indiening_tk")
+    return bill
+
+
+@given(stage=stages, version=versions, reason=odd_text, htmx=st.booleans())
+@EXAMPLES
+def test_moves_with_bad_input(client_alice, bill, stage, version, reason, htmx):
+    before = state()
+    response = client_alice.post(
+        reverse("bill-move", args=[bill.key]),
+        {"stage": stage, "version": version, "reason": reason},
+        headers=HTMX if htmx else {},
+    )
+    if response.status_code == 200 or (not htmx and response.status_code == 302 and state() != before):
+        return  # a valid move that happened to be generated: it applies, as it should
+    assert response.status_code in (302, 400, 409, 422)
+    assert state() == before
+
+
+@given(key=odd_text, method=st.sampled_from(["get", "put", "patch", "delete"]))
+@EXAMPLES
+def test_unknown_items_and_wrong_methods(client_alice, key, method):
+    before = state()
+    try:
+        url = reverse("bill-move", args=[key])
+    except Exception:
+        return  # a key no URL can hold never reaches a view
+    response = getattr(client_alice, method)(url)
+    assert response.status_code in (404, 405)
+    assert state() == before
+
+
+@given(params=st.dictionaries(
+    st.sampled_from(["q", "ministry", "chapter", "category", "instrument", "stage", "overdue", "mine", "lanes", "since", "offset"]),
+    odd_text,
+))
+@EXAMPLES
+def test_filters_with_bad_input(client_alice, params):
+    before = state()
+    response = client_alice.get(reverse("board"), params, headers=HTMX)
+    assert response.status_code in (200, 204)
+    assert client_alice.get(reverse("bill-list"), params).status_code == 200
+    assert client_alice.get(reverse("board-column", args=["aangekondigd"]), params).status_code == 200
+    assert state() == before
+
+
+@given(planned=dates, actual=dates, kind=st.one_of(st.sampled_from(["indiening_tk", "overig"]), odd_text), label=odd_text)
+@EXAMPLES
+def test_milestones_with_bad_input(client_alice, bill, planned, actual, kind, label):
+    milestone = bill.milestones.get()
+    before = state()
+    prefix = f"m{milestone.pk}"
+    response = client_alice.post(
+        reverse("milestone-edit", args=[milestone.pk]),
+        {f"{prefix}-kind": kind, f"{prefix}-label": label, f"{prefix}-precision": "day",
+         f"{prefix}-planned_date": planned, f"{prefix}-actual_date": actual},
+        headers=HTMX,
+    )
+    if response.status_code == 200:
+        return  # all values happened to be valid
+    assert response.status_code == 400
+    assert state() == before
+    added = client_alice.post(
+        reverse("milestone-add", args=[bill.key]),
+        {"new-kind": kind, "new-label": label, "new-planned_date": planned, "new-precision": "jaar", "new-actual_date": actual},
+    )
+    assert added.status_code == 400  # "jaar" is never a precision code
+    assert state() == before
