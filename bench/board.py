@@ -10,14 +10,10 @@ time and queries of one move.
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import grow, prepare
 
 
 def parse():
@@ -26,38 +22,6 @@ def parse():
     parser.add_argument("--sizes", default="register,10000", help="comma-separated: 'register' and/or a total number of items")
     parser.add_argument("--repeat", type=int, default=40)
     return parser.parse_args()
-
-
-def setup(database_url):
-    folder = tempfile.mkdtemp(prefix="bench-board-")
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder}/bench.sqlite3"
-    os.environ["VAR_DIR"] = folder
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-that-is-long-enough-to-be-fine-0123456789")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
-    sys.path.insert(0, str(ROOT))
-    if database_url and database_url.startswith("postgres"):
-        recreate_postgres(database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_register", stdout=open(os.devnull, "w"))
-    return folder
-
-
-def recreate_postgres(url):
-    import psycopg
-    from urllib.parse import urlsplit
-
-    name = urlsplit(url).path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def timed(action, repeat):
@@ -135,18 +99,13 @@ def measure(label, repeat):
 
 def main():
     args = parse()
-    setup(args.database_url)
-    from django.core.management import call_command
+    prepare(args.database_url)
     from django.db import connection
-
-    from legislation.models import Bill
 
     print(f"database: {connection.vendor}")
     for size in args.sizes.split(","):
         if size != "register":
-            extra = int(size) - Bill.objects.exclude(key__startswith="SYN-").count()
-            call_command("generate_programme", bills=extra, milestones=extra * 10, replace=True,
-                         stdout=open(os.devnull, "w"))
+            grow(int(size))
         measure(size, args.repeat)
 
 

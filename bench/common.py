@@ -1,0 +1,61 @@
+"""What the benchmarks share: a throwaway database with the register (and, if asked, a synthetic programme)."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_SECRET_KEY = "bench-only-secret-key-long-enough-for-django-check-0123456789abcdef"
+
+
+def environment(database_url):
+    """The environment of a production-like process on this machine, on a throwaway database."""
+    folder = tempfile.mkdtemp(prefix="bench-")
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
+        "VAR_DIR": folder,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", BENCH_SECRET_KEY),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Plain HTTP on loopback: in production a load balancer terminates TLS in front.
+        "SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",
+    }
+
+
+def prepare(database_url, items=None):
+    """Empty the database, load the register and grow the programme to `items` bills."""
+    os.environ.update(environment(database_url))
+    sys.path.insert(0, str(ROOT))
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        recreate_postgres(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_register", stdout=open(os.devnull, "w"))
+    if items:
+        grow(items)
+
+
+def grow(items):
+    from django.core.management import call_command
+
+    from legislation.models import Bill
+
+    extra = items - Bill.objects.exclude(key__startswith="SYN-").count()
+    call_command("generate_programme", bills=extra, milestones=extra * 10, replace=True, stdout=open(os.devnull, "w"))
+
+
+def recreate_postgres(url):
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
