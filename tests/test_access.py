@@ -1,0 +1,124 @@
+"""Every view, tried by those who may not: anonymous users, viewers and other ministries' coordinators."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from legislation.models import Bill, Milestone, Move
+
+# Reachable without logging in, and why.
+PUBLIC = {
+    "login",  # to log in
+    "set_language",  # the language of the login page
+    "reminder-calendar",  # calendar apps cannot log in: the secret token in the address is the key
+    "health",  # for monitoring
+    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+}
+
+
+def named_routes():
+    """The names of all URL patterns of the project, outside the admin."""
+    names = set()
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    walk(pattern.url_patterns, pattern.namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+@pytest.fixture
+def bill(make_bill):
+    bill = make_bill("wet", stage="voorbereiding")  # lead ministry JenV
+    Milestone.objects.create(bill=bill, kind="indiening_tk")
+    return bill
+
+
+def urls_for(bill):
+    """A URL of every view, with the methods that change something."""
+    milestone = bill.milestones.get()
+    return {
+        "board": (reverse("board"), []),
+        "board-column": (reverse("board-column", args=["voorbereiding"]), []),
+        "bill-list": (reverse("bill-list"), []),
+        "register-csv": (reverse("register-csv"), []),
+        "bill-detail": (reverse("bill-detail", args=[bill.key]), []),
+        "bill-move": (reverse("bill-move", args=[bill.key]), [{"stage": "consultatie", "version": bill.version}]),
+        "bill-flag": (reverse("bill-flag", args=[bill.key]), [{"flag": "aangehouden", "on": "1", "version": bill.version, "reason": "x"}]),
+        "milestone-add": (reverse("milestone-add", args=[bill.key]), [{"new-kind": "overig", "new-precision": "day", "new-planned_date": "2030-01-01"}]),
+        "milestone-edit": (reverse("milestone-edit", args=[milestone.pk]), [{f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day", f"m{milestone.pk}-planned_date": "2030-01-01"}]),
+        "reminder-settings": (reverse("reminder-settings"), []),
+        "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
+        "overview": (reverse("overview"), []),
+        "overview-xlsx": (reverse("overview-xlsx"), []),
+        "logout": (reverse("logout"), []),
+        "password_change": (reverse("password_change"), []),
+        "password_change_done": (reverse("password_change_done"), []),
+    }
+
+
+def snapshot():
+    return (
+        list(Bill.objects.order_by("pk").values_list("pk", "stage", "version", "on_hold")),
+        list(Milestone.objects.order_by("pk").values_list("pk", "planned_date", "kind")),
+        Move.objects.count(),
+    )
+
+
+def test_every_view_is_in_this_test(bill):
+    assert named_routes() - PUBLIC == set(urls_for(bill))
+
+
+def test_anonymous_users_are_sent_to_log_in_everywhere(client, bill):
+    before = snapshot()
+    for name, (url, changes) in urls_for(bill).items():
+        for response in [client.get(url), *(client.post(url, data) for data in changes)]:
+            assert response.status_code == 302, name
+            assert response.url.startswith(reverse("login")), name
+    assert snapshot() == before
+
+
+def test_the_admin_is_for_staff_only(client, dave):
+    assert client.get("/admin/").status_code == 302
+    client.force_login(dave)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_a_viewer_may_look_but_not_change(client, dave, bill):
+    client.force_login(dave)
+    before = snapshot()
+    for name, (url, changes) in urls_for(bill).items():
+        if name == "logout":
+            continue
+        assert client.get(url).status_code in (200, 405), name
+        for data in changes:
+            assert client.post(url, data).status_code == 403, name
+            assert client.post(url, data, headers={"HX-Request": "true"}).status_code == 403, name
+    assert snapshot() == before
+
+
+def test_another_ministrys_coordinator_may_not_change_the_bill(client, bob, bill):
+    client.force_login(bob)
+    before = snapshot()
+    for name, (url, changes) in urls_for(bill).items():
+        for data in changes:
+            response = client.post(url, data)
+            assert response.status_code == 403, name
+            assert "eigen ministerie" in response.content.decode(), name
+    assert snapshot() == before
+
+
+def test_posts_without_a_csrf_token_are_refused(alice, bill):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    before = snapshot()
+    for name, (url, changes) in urls_for(bill).items():
+        for data in changes:
+            assert client.post(url, data).status_code == 403, name
+    assert snapshot() == before
