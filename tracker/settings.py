@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "legislation",
     "reminders",
+    "overview",
 ]
 
 MIDDLEWARE = [
@@ -140,3 +141,38 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Celery and reminders
+# With REDIS_URL, a Celery worker and beat send the deadline reminders (README, "Reminders").
+# Without it (the embedded default) `./dev run` sweeps in a loop next to the server, and Celery
+# runs in memory and eagerly, so nothing ever reaches for a broker.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails and feeds
+REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there (below)
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, so a killed worker's task runs again; the sweep is idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Unacknowledged tasks return to the queue after this; no task is ever delayed (no ETA or countdown),
+# because on Redis a delayed task outliving the timeout is delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "reminders.tasks.send_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        # A sweep still queued when the next is due is pointless: the next one does the same work.
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+}
+# A send must end well within the claim on its email (reminders/sweep.py, LEASE).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))

@@ -1,0 +1,67 @@
+"""The private calendar feed: a user's milestones as iCalendar, for Outlook or any calendar app."""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from legislation.models import Bill, Milestone
+
+from .emails import absolute_url
+
+
+def followed_milestones(user):
+    """The milestones `user` owns, of bills they own, or of bills their ministries lead or share."""
+    steered = Bill.objects.filter(Q(lead_ministry__coordinators=user) | Q(co_ministries__coordinators=user))
+    return (
+        Milestone.objects.filter(Q(owner=user) | Q(bill__owner=user) | Q(bill__in=steered))
+        .filter(Q(planned_date__isnull=False) | Q(actual_date__isnull=False))
+        .select_related("bill")
+        .order_by("planned_date", "pk")
+    )
+
+
+def calendar_for(user):
+    """The feed as bytes: one all-day event per milestone, on the day it was met or else is planned."""
+    host = urlsplit(settings.SITE_URL).hostname
+    stamp = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        calendar = Calendar()
+        calendar.add("prodid", "-//Wetgevingsmonitor//NL")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", _("Legislation tracker: milestones"))
+        calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        for milestone in followed_milestones(user):
+            calendar.add_component(_event(milestone, host, stamp))
+    return calendar.to_ical()
+
+
+def _event(milestone, host, stamp):
+    bill = milestone.bill
+    url = absolute_url(reverse("bill-detail", args=[bill.key]))
+    lines = [f"{bill.key} {bill.short_title}"]
+    if milestone.planned_date:
+        planned = milestone.planned_date.isoformat()
+        if milestone.precision != "day":
+            planned += f" ({milestone.get_precision_display()})"
+        lines.append(_("Planned: %(date)s") % {"date": planned})
+    if milestone.actual_date:
+        lines.append(_("Met on: %(date)s") % {"date": milestone.actual_date.isoformat()})
+    lines.append(url)
+    day = milestone.actual_date or milestone.planned_date
+    summary = f"{milestone}: {bill.short_title}"
+    event = Event()
+    event.add("uid", f"milestone-{milestone.pk}@{host}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add("summary", _("Met: %(summary)s") % {"summary": summary} if milestone.actual_date else summary)
+    event.add("description", "\n".join(lines))
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
+    return event
