@@ -21,6 +21,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 BILL_FIELDS = ("chapter", "category", "parent", "source_line", "title", "short_title", "instrument",
                "lead_ministry", "kamerstuk")
 MILESTONE_FIELDS = ("planned_date", "precision", "actual_date", "source")
+# The history's reason for what the loader writes (its moves give their own).
+LOADED = "Geladen uit de gegevensbestanden van het register"
 
 
 class RegisterDataError(Exception):
@@ -97,8 +99,10 @@ def load_register(data_dir=DATA_DIR):
         co_ministries = {ministries[code] for code in item.get("co_ministries") or []}
         bill = existing.pop(item["key"], None)
         if bill is None:
-            bill = Bill.objects.create(key=item["key"], **values)
-            bill.co_ministries.set(co_ministries)
+            bill = Bill(key=item["key"], **values)
+            with rules.attributed(bill, None, LOADED):
+                bill.save()
+                bill.co_ministries.set(co_ministries)
             report.created += 1
         elif _update_bill(bill, values, co_ministries, report):
             report.updated += 1
@@ -119,13 +123,14 @@ def _update_bill(bill, values, co_ministries, report):
     changed = [name for name in changed if name not in kept]
     for name in changed:
         setattr(bill, name, values[name])
-    if "co_ministries" not in bill.edited_fields and set(bill.co_ministries.all()) != co_ministries:
-        bill.co_ministries.set(co_ministries)
-        changed.append("co_ministries")
-    if not changed:
-        return False
-    bill.version += 1
-    bill.save()
+    with rules.attributed(bill, None, LOADED):
+        if "co_ministries" not in bill.edited_fields and set(bill.co_ministries.all()) != co_ministries:
+            bill.co_ministries.set(co_ministries)
+            changed.append("co_ministries")
+        if not changed:
+            return False
+        bill.version += 1
+        bill.save()
     return True
 
 
@@ -140,7 +145,9 @@ def _load_milestones(bill, milestones, documents, report):
         origin = f"{fact['document']}:{fact['line']}:{fact['kind']}"
         milestone = Milestone.objects.filter(bill=bill, origin=origin).first()
         if milestone is None:
-            Milestone.objects.create(bill=bill, kind=fact["kind"], origin=origin, **values)
+            milestone = Milestone(bill=bill, kind=fact["kind"], origin=origin, **values)
+            with rules.attributed(milestone, None, LOADED):
+                milestone.save()
             report.milestones_created += 1
             continue
         changed = [name for name in MILESTONE_FIELDS
@@ -148,7 +155,8 @@ def _load_milestones(bill, milestones, documents, report):
         if changed:
             for name in changed:
                 setattr(milestone, name, values[name])
-            milestone.save(update_fields=changed)
+            with rules.attributed(milestone, None, LOADED):
+                milestone.save(update_fields=changed)
             report.milestones_updated += 1
 
 

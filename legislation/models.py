@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Stage(models.TextChoices):
@@ -148,6 +149,12 @@ class Bill(models.Model):
     # Fields people changed by hand: reloading the data file leaves these alone.
     edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Who changed what and why; the version and the bookkeeping of hand edits are no news to a reader.
+    history = HistoricalRecords(
+        m2m_fields=[co_ministries],
+        excluded_fields=["version", "edited_fields", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["key"]
@@ -182,6 +189,9 @@ class Milestone(models.Model):
     # Identifies a milestone that came from a data file, so that a reload finds it again.
     origin = models.CharField(_("origin"), max_length=200, blank=True)
     edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
+    history = HistoricalRecords(
+        excluded_fields=["edited_fields"], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         ordering = ["planned_date", "id"]

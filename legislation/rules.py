@@ -6,9 +6,13 @@ board, the admin and the loader all go through `move_bill` and `set_flag`;
 nothing else changes a bill's stage or flags.
 """
 
+import datetime
+import functools
+from contextlib import contextmanager
+from types import SimpleNamespace
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +29,7 @@ MAIN_LINE = (
     Stage.IN_WERKING,
 )
 END_STATES = (Stage.INGETROKKEN, Stage.VERWORPEN, Stage.VERVALLEN)
+STAGES = frozenset(Stage.values)
 IN_PARLIAMENT = (Stage.TWEEDE_KAMER, Stage.EERSTE_KAMER)
 
 # The stages each instrument passes. Stages may be skipped going forward (only
@@ -133,14 +138,31 @@ def may_change(user, bill):
 
 def allowed_targets(bill):
     """The stages the board offers for `bill` (each may still need a reason)."""
+    return _allowed_targets(bill.instrument, bill.stage, bill.reading)
+
+
+@functools.cache
+def _allowed_targets(instrument, stage, reading):
+    # Only these three decide where a bill may go; the board asks for every card.
+    position = SimpleNamespace(instrument=instrument, stage=stage, reading=reading)
     targets = []
-    for stage in (*MAIN_LINE, *END_STATES):
+    for target in (*MAIN_LINE, *END_STATES):
         try:
-            check_move(bill, stage, reason="-")
+            check_move(position, target, reason="-")
         except MoveRefused:
             continue
-        targets.append(stage)
-    return targets
+        targets.append(target)
+    return tuple(targets)
+
+
+def next_stage(bill):
+    """The stage a bill normally goes to next on its instrument's path, if any."""
+    if bill.stage not in MAIN_LINE:
+        return None
+    if bill.instrument == Instrument.GRONDWET and bill.stage == Stage.GEPUBLICEERD and bill.reading == 1:
+        return Stage.TWEEDE_KAMER
+    later = [stage for stage in path_of(bill.instrument) if MAIN_LINE.index(stage) > MAIN_LINE.index(bill.stage)]
+    return later[0] if later else None
 
 
 def check_move(bill, to_stage, reason=""):
@@ -149,7 +171,7 @@ def check_move(bill, to_stage, reason=""):
     `reason` is the text the user gave; a move that needs one and has none
     raises `NeedsReason`.
     """
-    if to_stage not in Stage.values:
+    if to_stage not in STAGES:
         raise MoveRefused(_("“%(stage)s” is not a stage.") % {"stage": to_stage})
     to_stage = Stage(to_stage)
     from_stage = Stage(bill.stage)
@@ -249,7 +271,8 @@ def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None
         from_stage in END_STATES or MAIN_LINE.index(to_stage) > MAIN_LINE.index(from_stage) or reading > bill.reading
     )
     with transaction.atomic():
-        _save(bill, by, expected_version, {"stage": to_stage, "stage_entered_on": occurred_on, "reading": reading})
+        _save(bill, by, expected_version, {"stage": to_stage, "stage_entered_on": occurred_on, "reading": reading},
+              reason=reason.strip())
         move = Move.objects.create(
             bill=bill,
             from_stage=from_stage,
@@ -262,9 +285,11 @@ def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None
             origin=origin,
         )
         if forward:
-            Milestone.objects.filter(
-                bill=bill, kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
-            ).update(actual_date=occurred_on)
+            for milestone in bill.milestones.filter(
+                kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
+            ):
+                milestone.actual_date = occurred_on
+                _save_recorded(milestone, by, reason.strip(), ["actual_date"])
     return move
 
 
@@ -275,7 +300,7 @@ def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None,
     check_flag(bill, flag, on, reason)
     field = "on_hold" if flag == Flag.AANGEHOUDEN else "controversial"
     with transaction.atomic():
-        _save(bill, by, expected_version, {field: on})
+        _save(bill, by, expected_version, {field: on}, reason=reason.strip())
         return Move.objects.create(
             bill=bill,
             from_stage=bill.stage,
@@ -290,30 +315,61 @@ def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None,
         )
 
 
-def _save(bill, by, expected_version, changes, also_edited=()):
-    """Write `changes` only if the bill is still at the version the caller saw."""
+def _save(bill, by, expected_version, changes, also_edited=(), reason="", co_ministries=None):
+    """Write `changes` only if the bill is still at the version the caller saw, and record them.
+
+    The version is claimed first by a compare-and-set UPDATE, so that of two
+    concurrent changes only one goes on; the winner then saves through the ORM,
+    which is what writes the history record.
+    """
     version = bill.version if expected_version is None else int(expected_version)
+    if not Bill.objects.filter(pk=bill.pk, version=version).update(version=version + 1):
+        raise StaleVersion()
     edited = list(bill.edited_fields)
     if by is not None:
         # A person steered this bill: reloading the data file must not undo it.
         edited = sorted({*edited, *also_edited, *(name for name in changes if name != "stage_entered_on")})
-    updated = Bill.objects.filter(pk=bill.pk, version=version).update(
-        **changes, edited_fields=edited, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise StaleVersion()
     for name, value in changes.items():
         setattr(bill, name, value)
     bill.edited_fields = edited
     bill.version = version + 1
+    if co_ministries is not None:
+        # Part of this change's history record below, not a record of its own.
+        bill.skip_history_when_saving = True
+        try:
+            bill.co_ministries.set(co_ministries)
+        finally:
+            del bill.skip_history_when_saving
+    _save_recorded(bill, by, reason, [*changes, "edited_fields", "version", "updated_at"])
+
+
+@contextmanager
+def attributed(obj, by, reason=""):
+    """Record the saves of `obj` in this block as made by `by` (None: the data files), for `reason`.
+
+    Without it the history would name the user of the request, if any, which
+    is wrong for the loader and for changes made on someone's behalf.
+    """
+    obj._history_user, obj._change_reason = by, reason
+    try:
+        yield
+    finally:
+        del obj._history_user, obj._change_reason
+
+
+def _save_recorded(obj, by, reason, update_fields=None):
+    with attributed(obj, by, reason):
+        obj.save(update_fields=update_fields)
 
 
 # Fields of a bill that its coordinators edit; stage and flags change only by moves.
 EDITABLE_BILL_FIELDS = ("short_title", "official_title", "instrument", "lead_ministry", "owner",
                         "voorhang_required", "kamerstuk", "notes")
+# Fields of a milestone people edit; its origin is how the loader finds it again.
+EDITABLE_MILESTONE_FIELDS = ("kind", "label", "planned_date", "precision", "actual_date", "owner", "source")
 
 
-def change_bill(bill, *, by, expected_version=None, co_ministries=None, **changes):
+def change_bill(bill, *, by, expected_version=None, co_ministries=None, reason="", **changes):
     """Edit a bill's fields by hand; the data file will not overwrite them again."""
     if by is not None and not may_change(by, bill):
         raise NotAllowed()
@@ -325,18 +381,42 @@ def change_bill(bill, *, by, expected_version=None, co_ministries=None, **change
     if not changes and not co_changed:
         return
     with transaction.atomic():
-        _save(bill, by, expected_version, changes, also_edited=("co_ministries",) if co_changed else ())
-        if co_changed:
-            bill.co_ministries.set(co_ministries)
+        _save(bill, by, expected_version, changes, also_edited=("co_ministries",) if co_changed else (),
+              reason=reason, co_ministries=co_ministries if co_changed else None)
 
 
-def change_milestone(milestone, *, by, **changes):
+def change_milestone(milestone, *, by, reason="", **changes):
     """Edit a milestone by hand; the data file will not overwrite the edited fields."""
     if by is not None and not may_change(by, milestone.bill):
         raise NotAllowed()
     changed = [name for name, value in changes.items() if getattr(milestone, name) != value]
+    if not changed:
+        return
     for name in changed:
         setattr(milestone, name, changes[name])
     if by is not None:
         milestone.edited_fields = sorted({*milestone.edited_fields, *changed})
-    milestone.save(update_fields=[*changed, "edited_fields"])
+    _save_recorded(milestone, by, reason, [*changed, "edited_fields"])
+
+
+def shift_planned_dates(bill, days, *, by, reason=""):
+    """Move the planned date of every milestone still to be met by `days`; return those milestones."""
+    if by is not None and not may_change(by, bill):
+        raise NotAllowed()
+    milestones = list(bill.milestones.filter(planned_date__isnull=False, actual_date__isnull=True))
+    with transaction.atomic():
+        for milestone in milestones:
+            change_milestone(milestone, by=by, reason=reason,
+                             planned_date=milestone.planned_date + datetime.timedelta(days=days))
+    return milestones
+
+
+def add_milestone(bill, *, by, reason="", **fields):
+    """Add a milestone to `bill`; its fields count as set by hand."""
+    if by is not None and not may_change(by, bill):
+        raise NotAllowed()
+    milestone = Milestone(bill=bill, **fields)
+    if by is not None:
+        milestone.edited_fields = sorted(fields)
+    _save_recorded(milestone, by, reason)
+    return milestone

@@ -1,0 +1,213 @@
+"""The register and its milestones to and from CSV and Excel, every change through the rules."""
+
+import datetime
+
+import pytest
+import tablib
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from legislation.export import COLUMNS
+from legislation.models import Bill, Milestone
+from legislation.resources import MilestoneResource, RegisterResource
+from tests.test_admin import as_staff
+
+FORMATS = {"csv": 0, "xlsx": 1}  # as the admin lists them
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    with translation.override("nl"):
+        yield
+
+
+def sheet(resource, queryset):
+    """The rows an export of `queryset` holds, as dicts to edit."""
+    return [dict(row) for row in resource().export(queryset=queryset).dict]
+
+
+def run(resource, rows, user, dry_run=True):
+    dataset = tablib.Dataset(headers=list(rows[0]))
+    for row in rows:
+        dataset.append(list(row.values()))
+    return resource().import_data(dataset, dry_run=dry_run, user=user, file_name="register.csv")
+
+
+def invalid(result):
+    """Row number → the messages of each invalid row."""
+    return {row.number: sorted(str(m) for messages in row.error_dict.values() for m in messages)
+            for row in result.invalid_rows}
+
+
+def state():
+    return (list(Bill.objects.values_list()), list(Milestone.objects.values_list()), Bill.history.count(),
+            Milestone.history.count())
+
+
+def admin_export(client, model, resource, fmt):
+    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+    response = client.post(reverse(f"admin:legislation_{model}_export"),
+                           {"format": FORMATS[fmt], "resource": 0, **fields})
+    assert response.status_code == 200
+    return response.content
+
+
+def admin_import(client, model, content, fmt):
+    upload = SimpleUploadedFile(f"bestand.{fmt}", content)
+    return client.post(reverse(f"admin:legislation_{model}_import"),
+                       {"format": FORMATS[fmt], "resource": 0, "import_file": upload})
+
+
+def admin_confirm(client, model, preview):
+    form = preview.context["confirm_form"]
+    return client.post(reverse(f"admin:legislation_{model}_process_import"),
+                       {field.html_name: field.value() for field in form})
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+    def test_an_export_imported_unchanged_changes_nothing(self, client, charlie, fmt):
+        as_staff(client, charlie)
+        before = state()
+        for model, resource in (("bill", RegisterResource), ("milestone", MilestoneResource)):
+            preview = admin_import(client, model, admin_export(client, model, resource, fmt), fmt)
+            result = preview.context["result"]
+            assert not result.has_errors() and not result.has_validation_errors()
+            assert result.totals["update"] == result.totals["new"] == 0
+            assert result.totals["skip"] == resource().get_queryset().count()
+            admin_confirm(client, model, preview)
+        assert state() == before
+
+    def test_empty_rows_at_the_end_of_a_spreadsheet_are_no_items(self, charlie, make_bill):
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=make_bill().pk))
+        rows.append(dict.fromkeys(rows[0], None))
+        result = run(RegisterResource, rows, charlie)
+        assert not result.has_validation_errors() and result.totals["skip"] == 1
+
+    def test_the_register_has_the_columns_of_export_register(self, client, charlie):
+        as_staff(client, charlie)
+        header = admin_export(client, "bill", RegisterResource, "csv").decode("utf-8-sig").splitlines()[0]
+        assert header.split(",")[: len(COLUMNS)] == list(COLUMNS)
+
+
+class TestImportingChanges:
+    def test_the_preview_shows_the_changes_and_confirming_makes_them_through_the_rules(self, client, alice,
+                                                                                         make_bill):
+        as_staff(client, alice)
+        bill = make_bill("wet", stage="raad_van_state")
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        rows[0].update(short_title="Geïmporteerde titel", stage="consultatie", move_reason="Nader advies nodig")
+        content = tablib.Dataset(*[list(r.values()) for r in rows], headers=list(rows[0])).export("csv")
+
+        preview = admin_import(client, "bill", content.encode(), "csv")
+        result = preview.context["result"]
+        assert result.totals["update"] == 1 and "Geïmporteerde titel" in preview.content.decode()
+        bill.refresh_from_db()
+        assert (bill.short_title, bill.stage) == ("Testwet", "raad_van_state"), "a preview writes nothing"
+
+        done = admin_confirm(client, "bill", preview)
+        assert [m.message for m in get_messages(done.wsgi_request)] == [
+            "Geïmporteerd: 1 gewijzigd, 0 toegevoegd, 0 ongewijzigd."
+        ]
+        bill.refresh_from_db()
+        assert (bill.short_title, bill.stage) == ("Geïmporteerde titel", "consultatie")
+        move = bill.moves.get()
+        assert (move.moved_by, move.reason) == (alice, "Nader advies nodig")
+        assert bill.history.filter(history_user=alice, history_change_reason="Import van bestand.csv").exists()
+
+    def test_invalid_rows_are_reported_by_number_and_reason_and_nothing_is_written(self, client, charlie,
+                                                                                    make_bill):
+        as_staff(client, charlie)
+        bills = [make_bill("wet"), make_bill("wet"), make_bill("kb"), make_bill("wet"), make_bill("wet")]
+        rows = sheet(RegisterResource, Bill.objects.filter(pk__in=[b.pk for b in bills]).order_by("key"))
+        rows[0]["short_title"] = "Deze wijziging is geldig"
+        rows[1]["lead_ministry"] = "MinVanAlles"
+        rows[2]["stage"] = "consultatie"
+        rows[3]["stage"] = "prullenbak"
+        rows[4].update(stage="voorbereiding", stage_entered_on="31-02-2026")
+        rows.append({**rows[0], "short_title": "Nog eens"})
+        before = state()
+
+        result = run(RegisterResource, rows, charlie)
+        assert invalid(result) == {
+            2: ["Er is geen ministerie “MinVanAlles”."],
+            3: ["Een Koninklijk Besluit doorloopt de fase “Consultatie” niet."],
+            4: ["“prullenbak” is geen fase."],
+            5: ["“31-02-2026” is geen datum; schrijf die als JJJJ-MM-DD."],
+            6: [f"{bills[0].key} staat ook in rij 1."],
+        }
+        assert run(RegisterResource, rows, charlie, dry_run=False).has_validation_errors()
+        assert state() == before
+
+        content = tablib.Dataset(*[list(r.values()) for r in rows], headers=list(rows[0])).export("csv")
+        page = admin_import(client, "bill", content.encode(), "csv")
+        assert "confirm_form" not in page.context and "MinVanAlles" in page.content.decode()
+
+    def test_a_move_that_needs_a_reason_takes_it_from_the_row(self, charlie, make_bill):
+        bill = make_bill("wet", stage="tweede_kamer")
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        rows[0]["stage"] = "voorbereiding"
+        assert invalid(run(RegisterResource, rows, charlie)) == {
+            1: ["Terugzetten van “Tweede Kamer” naar “Voorbereiding” vraagt om een reden."]
+        }
+        rows[0]["move_reason"] = "Terug naar de tekentafel"
+        assert not run(RegisterResource, rows, charlie, dry_run=False).has_validation_errors()
+        bill.refresh_from_db()
+        assert bill.stage == "voorbereiding" and bill.moves.get().reason == "Terug naar de tekentafel"
+
+    def test_what_only_the_data_file_or_a_move_changes_is_refused(self, charlie, make_bill):
+        bill = make_bill("wet")
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        rows[0].update(title="Andere tekst", stage_entered_on="2026-01-01", reading="2")
+        rows.append({**rows[0], "key": "H99-X-01", "title": bill.title, "stage_entered_on": "", "reading": "1"})
+        errors = invalid(run(RegisterResource, rows, charlie))
+        assert len(errors[1]) == 2 and "Deze datum verandert alleen met een verplaatsing" in errors[1][0]
+        assert errors[2] == ["Er is geen dossier met de sleutel “H99-X-01”; nieuwe dossiers komen uit het "
+                             "gegevensbestand van het register."]
+
+    def test_a_coordinator_imports_only_changes_to_their_own_ministrys_bills(self, alice, make_bill, vws):
+        own, other = make_bill(), make_bill(lead_ministry=vws)
+        rows = sheet(RegisterResource, Bill.objects.filter(pk__in=[own.pk, other.pk]).order_by("key"))
+        rows[0]["notes"] = rows[1]["notes"] = "Bijgewerkt"
+        assert invalid(run(RegisterResource, rows, alice)) == {
+            2: ["U mag alleen de dossiers van uw eigen ministerie wijzigen."]
+        }
+        rows[1]["notes"] = ""
+        assert not run(RegisterResource, rows, alice, dry_run=False).has_validation_errors()
+        own.refresh_from_db()
+        assert own.notes == "Bijgewerkt" and "notes" in own.edited_fields
+
+
+class TestMilestones:
+    def test_milestones_are_changed_and_added(self, alice, make_bill):
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        rows = sheet(MilestoneResource, Milestone.objects.filter(pk=milestone.pk))
+        rows[0]["planned_date"] = "2026-05-01"
+        rows.append({**rows[0], "id": "", "kind": "publicatie", "planned_date": "2026-12-31", "precision": "quarter"})
+        result = run(MilestoneResource, rows, alice, dry_run=False)
+        assert (result.totals["update"], result.totals["new"]) == (1, 1)
+        milestone.refresh_from_db()
+        assert milestone.planned_date == datetime.date(2026, 5, 1) and milestone.edited_fields == ["planned_date"]
+        added = bill.milestones.get(kind="publicatie")
+        assert (added.planned_date, added.precision) == (datetime.date(2026, 12, 31), "quarter")
+        assert added.history.get().history_user == alice
+
+    def test_invalid_milestone_rows_are_reported(self, alice, make_bill, vws):
+        bill, other = make_bill(), make_bill(lead_ministry=vws)
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        rows = sheet(MilestoneResource, Milestone.objects.filter(pk=milestone.pk))
+        rows.append({**rows[0], "id": "999999"})
+        rows.append({**rows[0], "id": "", "bill_key": other.key})
+        rows.append({**rows[0], "id": "", "planned_date": "1 maart"})
+        rows.append({**rows[0], "label": "Nog eens"})
+        assert invalid(run(MilestoneResource, rows, alice)) == {
+            2: ["Er is geen mijlpaal 999999; laat de id leeg voor een nieuwe mijlpaal."],
+            3: ["U mag alleen de dossiers van uw eigen ministerie wijzigen."],
+            4: ["“1 maart” is geen datum; schrijf die als JJJJ-MM-DD."],
+            5: [f"{milestone.pk} staat ook in rij 1."],
+        }
+        rows = [{**rows[0], "bill_key": other.key}]
+        assert invalid(run(MilestoneResource, rows, alice)) == {1: [f"Deze mijlpaal hoort bij {bill.key}."]}
