@@ -13,6 +13,7 @@ from . import rules
 from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card, stage_options
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
+from .history import bill_history, may_revert
 from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm
 from .models import Bill, Flag, Milestone, Stage
 
@@ -193,6 +194,8 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None):
         rows.append((milestone, form))
     return {
         "bill": bill,
+        "changes": bill_history(bill),
+        "may_revert": may_revert(request.user),
         "editable": editable,
         "targets": rules.allowed_targets(bill) if editable else [],
         "next_stage": rules.next_stage(bill),

@@ -399,3 +399,15 @@ class TestSpeed:
         more = client_alice.get(reverse("board-column", args=["eerste_kamer"]), {"offset": limit}, headers=HTMX)
         assert list(cards_on(more)) == [b.key for b in Bill.objects.filter(stage="eerste_kamer").order_by("key")[limit:]]
         assert "Meer tonen" not in more.content.decode()
+
+
+def test_the_items_page_shows_every_change_with_who_and_what(client, alice, charlie, make_bill):
+    bill = make_bill("wet", short_title="Geschiedeniswet")
+    rules.change_bill(bill, by=alice, short_title="Wet met geschiedenis", reason="Officiële naam bekend")
+    client.force_login(charlie)
+    body = client.get(reverse("bill-detail", args=[bill.key])).content.decode()
+    assert "Alle wijzigingen" in body and "Alice" in body
+    assert "Geschiedeniswet → Wet met geschiedenis" in body and "Officiële naam bekend" in body
+    assert "Terugdraaien" in body  # the central coordinator may undo
+    client.force_login(alice)
+    assert "Terugdraaien" not in client.get(reverse("bill-detail", args=[bill.key])).content.decode()

@@ -56,11 +56,15 @@ class Command(BaseCommand):
         accounts += [(f"coord-{m.code.lower()}", f"Coördinator {m.code}", m) for m in Ministry.objects.all()]
         User = get_user_model()
         for username, name, ministry in accounts:
-            user, created = User.objects.get_or_create(username=username, defaults={"first_name": name})
+            # An address that goes nowhere, so that reminders show up as files in var/mail/ in the embedded default.
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": name, "email": f"{username}@example.invalid"}
+            )
             if created:
                 known[username] = secrets.token_urlsafe(9)
                 user.set_password(known[username])
             # Roles are brought up to date on every run, so that older demo accounts gain admin access too.
+            user.email = user.email or f"{username}@example.invalid"
             user.is_staff = True
             user.is_superuser = username == "beheer"
             user.save()
