@@ -201,3 +201,5 @@ class SweepLock(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     holder = models.CharField(max_length=32, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When a sweep last ran to its end: monitoring (the health endpoint) watches its age.
+    finished_at = models.DateTimeField(null=True, blank=True)

@@ -78,7 +78,9 @@ def send_due_reminders():
     with sweep_lock() as lock:
         if lock is None:
             return SweepReport(ran=False)
-        return _sweep(lock)
+        report = _sweep(lock)
+        SweepLock.objects.filter(name="reminders").update(finished_at=timezone.now())
+        return report
 
 
 def _sweep(lock):

@@ -154,3 +154,19 @@ def test_the_board_filters_by_ministry_via_the_url(page, live_server):
     assert page.evaluate("window.notReloaded")
     page.go_back()
     expect(page.locator("#id_ministry")).to_have_value("VWS")
+
+
+def test_no_page_breaks_the_content_security_policy(page, live_server):
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(f"{page.url}: {message.text}"))
+    page.evaluate("document.addEventListener('securitypolicyviolation', e => console.log('Content Security Policy: ' + e.violatedDirective + ' ' + e.sourceFile + ' ' + e.sample))")
+    bill = new_bill("X-CSP", "wet", "eerste_kamer", "Beleidswet")
+    for path in ["/", "/register/", "/overzicht/", "/instellingen/herinneringen/", f"/register/{bill.key}/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/")
+    drag(page, card(page, bill.key), column(page, "gepubliceerd"))  # htmx at work under the policy
+    expect(column(page, "gepubliceerd").locator(f"#card-{bill.key}")).to_be_visible()
+    page.click(f"#card-{bill.key} .card-title")
+    expect(page.locator("#panel #detail")).to_be_visible()
+    assert violations == []

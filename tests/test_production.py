@@ -1,0 +1,87 @@
+"""Production mode: deployment checks, health, the security policy and login throttling."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from reminders.sweep import send_due_reminders
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_deploy_reports_nothing_with_the_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "wetgeving.example.nl",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tracker",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+class TestHealth:
+    def test_healthy_after_a_sweep(self, client, settings, db):
+        settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+        send_due_reminders()
+        response = client.get(reverse("health"))
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert body["ok"] and body["database"]["ok"] and body["redis"]["ok"]
+        assert body["reminder_sweep"]["age_seconds"] < 60
+
+    def test_a_missing_sweep_or_redis_is_a_503(self, client, settings, db):
+        response = client.get(reverse("health"))
+        assert response.status_code == 503
+        assert response.json()["reminder_sweep"] == {"ok": False, "age_seconds": None, "detail": "no sweep has finished yet"}
+        send_due_reminders()
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+        response = client.get(reverse("health"))
+        assert response.status_code == 503
+        assert response.json()["redis"]["ok"] is False
+
+    def test_a_sweep_that_stopped_is_reported(self, client, settings, db, time_machine):
+        time_machine.move_to("2026-03-02 09:00 +01:00", tick=False)
+        send_due_reminders()
+        time_machine.shift(3 * settings.REMINDER_SWEEP_SECONDS + 60)
+        body = client.get(reverse("health")).json()
+        assert body["reminder_sweep"]["ok"] is False and body["reminder_sweep"]["age_seconds"] > 900
+
+
+def test_pages_carry_a_strict_content_security_policy(client, alice):
+    client.force_login(alice)
+    policy = client.get(reverse("board"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("attempts", [5])
+def test_password_guessing_is_stopped(client, alice, attempts):
+    login = reverse("login")
+    for _ in range(attempts - 1):
+        assert client.post(login, {"username": "alice", "password": "raden"}).status_code == 200
+    response = client.post(login, {"username": "alice", "password": "raden"})
+    assert response.status_code == 429
+    assert "geblokkeerd" in response.content.decode()
+    # Even the right password is refused while the lockout lasts.
+    response = client.post(login, {"username": "alice", "password": "password-alice"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
