@@ -17,6 +17,12 @@ class MoveForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class VersionForm(forms.Form):
+    """The version of the bill a user saw when editing one of its milestones."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
+
+
 class FlagForm(forms.Form):
     flag = forms.ChoiceField(choices=Flag.choices)
     on = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")

@@ -385,13 +385,23 @@ def change_bill(bill, *, by, expected_version=None, co_ministries=None, reason="
               reason=reason, co_ministries=co_ministries if co_changed else None)
 
 
-def change_milestone(milestone, *, by, reason="", **changes):
-    """Edit a milestone by hand; the data file will not overwrite the edited fields."""
+def change_milestone(milestone, *, by, reason="", expected_version=None, **changes):
+    """Edit a milestone by hand; the data file will not overwrite the edited fields.
+
+    With `expected_version` (the version of the bill the user saw) the edit is
+    refused if the bill or any of its milestones changed since, like a move.
+    """
     if by is not None and not may_change(by, milestone.bill):
         raise NotAllowed()
     changed = [name for name, value in changes.items() if getattr(milestone, name) != value]
     if not changed:
         return
+    if expected_version is not None:
+        claimed = Bill.objects.filter(pk=milestone.bill_id, version=int(expected_version)).update(
+            version=int(expected_version) + 1, updated_at=timezone.now()
+        )
+        if not claimed:
+            raise StaleVersion()
     for name in changed:
         setattr(milestone, name, changes[name])
     if by is not None:

@@ -14,7 +14,7 @@ from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_car
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
 from .history import bill_history, may_revert
-from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm
+from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm, VersionForm
 from .models import Bill, Flag, Milestone, Stage
 
 
@@ -182,7 +182,7 @@ def bill_with_history(key):
     )
 
 
-def detail_context(request, bill, milestone_form=None, new_milestone=None):
+def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal=""):
     """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors."""
     editable = rules.may_change(request.user, bill)
     rows = []
@@ -194,6 +194,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None):
         rows.append((milestone, form))
     return {
         "bill": bill,
+        "refusal": refusal,
         "changes": bill_history(bill),
         "may_revert": may_revert(request.user),
         "editable": editable,
@@ -235,9 +236,13 @@ def milestone_edit(request, pk):
     if not rules.may_change(request.user, bill):
         raise rules.NotAllowed()
     form = MilestoneForm(request.POST, instance=Milestone.objects.get(pk=pk), prefix=f"m{pk}")
-    if not form.is_valid():
+    seen = VersionForm(request.POST)
+    if not form.is_valid() or not seen.is_valid():
         return render_detail(request, bill, status=400, milestone_form=form)
-    rules.change_milestone(milestone, by=request.user, **form.cleaned_data)
+    try:
+        rules.change_milestone(milestone, by=request.user, expected_version=seen.cleaned_data["version"], **form.cleaned_data)
+    except rules.StaleVersion as error:
+        return render_detail(request, bill_with_history(bill.key), status=409, refusal=error.message)
     return milestone_saved(request, bill.key)
 
 

@@ -335,7 +335,7 @@ class TestDetail:
         milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
         url = reverse("milestone-edit", args=[milestone.pk])
         data = {f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day",
-                f"m{milestone.pk}-planned_date": "2027-03-01", f"m{milestone.pk}-actual_date": ""}
+                f"m{milestone.pk}-planned_date": "2027-03-01", f"m{milestone.pk}-actual_date": "", "version": bill.version}
         response = client_alice.post(url, data, headers=HTMX)
         assert response.status_code == 200
         milestone.refresh_from_db()
@@ -347,6 +347,22 @@ class TestDetail:
         assert "milestone-edit" not in str(client.get(reverse("bill-detail", args=[bill.key])).content)
         milestone.refresh_from_db()
         assert milestone.planned_date == datetime.date(2027, 3, 1)
+
+    def test_a_milestone_edit_on_a_stale_page_is_refused(self, client_alice, charlie, make_bill):
+        bill = make_bill("wet")
+        milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
+        seen = bill.version
+        rules.move_bill(bill, "voorbereiding", by=charlie)  # someone else changes the item meanwhile
+        prefix = f"m{milestone.pk}"
+        response = client_alice.post(
+            reverse("milestone-edit", args=[milestone.pk]),
+            {f"{prefix}-kind": "indiening_tk", f"{prefix}-precision": "day", f"{prefix}-planned_date": "2028-01-01", "version": seen},
+            headers=HTMX,
+        )
+        assert response.status_code == 409
+        assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()
+        milestone.refresh_from_db()
+        assert milestone.planned_date == datetime.date(2027, 1, 1)
 
     def test_a_malformed_date_is_explained_and_changes_nothing(self, client_alice, make_bill):
         bill = make_bill("wet")

@@ -8,9 +8,6 @@ from playwright.sync_api import expect, sync_playwright
 
 from legislation.models import Bill, Chapter, Ministry
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain blocking ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -18,6 +15,8 @@ CHROMIUM = "/usr/bin/chromium"
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain blocking ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -25,6 +24,7 @@ def browser():
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
