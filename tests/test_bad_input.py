@@ -1,6 +1,8 @@
 """Bad input never yields a 500 and never changes data."""
 
+import csv
 import hashlib
+import io
 
 import pytest
 from django.urls import reverse
@@ -8,6 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legislation.models import Bill, Milestone, Move, Stage
+from legislation.resources import RegisterResource
+from tests.test_admin import as_staff
+from tests.test_import_export import admin_confirm, admin_export, admin_import
 
 pytestmark = pytest.mark.django_db
 
@@ -116,4 +121,32 @@ def test_milestones_with_bad_input(client_alice, bill, planned, actual, kind, la
         {"new-kind": kind, "new-label": label, "new-planned_date": planned, "new-precision": "jaar", "new-actual_date": actual},
     )
     assert added.status_code == 400  # "jaar" is never a precision code
+    assert state() == before
+
+
+IMPORT_COLUMNS = ["key", "stage", "lead_ministry", "co_ministries", "instrument", "stage_entered_on", "owner", "short_title"]
+
+
+@given(changes=st.dictionaries(st.sampled_from(IMPORT_COLUMNS), st.one_of(odd_text, dates, stages), min_size=1),
+       raw=st.one_of(st.none(), st.binary(max_size=2000)))
+@EXAMPLES
+def test_imports_with_bad_input(client, charlie, changes, raw):
+    """An import of odd values, or of bytes that are no spreadsheet at all: reported, never written."""
+    as_staff(client, charlie)
+    exported = admin_export(client, "bill", RegisterResource, "csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))[:3]
+    rows[0].update(changes)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    before = state()
+    preview = admin_import(client, "bill", raw if raw is not None else out.getvalue().encode(), "csv")
+    assert preview.status_code == 200
+    assert state() == before  # the preview is a dry run
+    if preview.context and preview.context.get("confirm_form") and not preview.context["result"].has_errors() \
+            and not preview.context["result"].has_validation_errors():
+        return  # all values happened to be valid
+    if preview.context and preview.context.get("confirm_form"):
+        assert admin_confirm(client, "bill", preview).status_code in (200, 302, 400)
     assert state() == before
