@@ -70,13 +70,79 @@ def main():
         check("Cyberbeveiligingswet" in mail or "Smoketest" in mail, "a reminder was delivered by the worker")
         status, health = browser.request("GET", "/health/")
         check(status == 200, f"the health endpoint is green: {health.decode()}")
-        print("smoke test passed")
     except AssertionError:
         print(open(Path(var) / "honcho.log").read()[-6000:])
         raise
     finally:
         os.killpg(honcho.pid, signal.SIGTERM)
         honcho.wait(20)
+    faults(env, run)
+    print("smoke test passed")
+
+
+def faults(env, run):
+    """Reminders survive a Redis restart and a killed worker: each is sent once, none is lost."""
+    port = 6391  # a Redis of its own, so that restarting it disturbs nothing else on the machine
+    var = tempfile.mkdtemp(prefix="smoke-faults-")
+    env = {**env, "REDIS_URL": f"redis://127.0.0.1:{port}/0", "VAR_DIR": var}
+    log = open(Path(var) / "processes.log", "w")
+    celery = [str(ROOT / ".venv" / "bin" / "celery"), "-A", "tracker"]
+
+    def start(*command):
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def redis_server():
+        server = start("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+        time.sleep(0.5)
+        return server
+
+    redis, worker, beat = redis_server(), start(*celery, "worker", "--concurrency", "1"), start(*celery, "beat")
+    try:
+        run("shell", "-c", RECIPIENTS % {"first": 1, "last": 3})
+        wait_for_mails(Path(var) / "mail", 3)
+        check(True, "three reminders sent on Redis")
+
+        worker.kill()  # SIGKILL: no goodbye to the broker
+        worker.wait()
+        redis.terminate()
+        redis.wait()
+        redis = redis_server()  # a restarted Redis keeps nothing (--save "")
+        run("shell", "-c", RECIPIENTS % {"first": 4, "last": 6})
+        worker = start(*celery, "worker", "--concurrency", "1")
+        mails = wait_for_mails(Path(var) / "mail", 6)
+        time.sleep(3 * int(env["REMINDER_SWEEP_SECONDS"]))  # more sweeps: they must send nothing again
+        mails = read_mails(Path(var) / "mail")
+        recipients = sorted(line for mail in mails for line in mail.splitlines() if line.startswith("To: "))
+        check(recipients == sorted(f"To: fout-{n}@example.invalid" for n in range(1, 7)),
+              f"after a killed worker and a Redis restart every reminder came exactly once: {recipients}")
+    finally:
+        for process in (worker, beat, redis):
+            process.terminate()
+            process.wait(20)
+
+
+RECIPIENTS = """
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from legislation.models import Bill, Milestone
+bill = Bill.objects.get(key="H08-A-03")
+for n in range(%(first)d, %(last)d + 1):
+    user = get_user_model().objects.create_user(f"fout-{n}", f"fout-{n}@example.invalid")
+    Milestone.objects.create(bill=bill, kind="overig", label=f"Storingstest {n}", planned_date=timezone.localdate(), owner=user)
+"""
+
+
+def read_mails(folder):
+    return [f.read_text(errors="replace") for f in sorted(folder.glob("*.log"))] if folder.exists() else []
+
+
+def wait_for_mails(folder, count):
+    for _ in range(90):
+        mails = read_mails(folder)
+        if sum(mail.count("\nTo: ") + mail.startswith("To: ") for mail in mails) >= count:
+            return mails
+        time.sleep(1)
+    raise AssertionError(f"fewer than {count} reminders within 90 seconds")
 
 
 SETUP = """
