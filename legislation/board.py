@@ -101,8 +101,15 @@ def _stage_options(targets, selected, language):
 
 
 def one_card(bill, user):
-    """The card of one bill, as the board shows it."""
-    return prepare_cards(with_card_details(Bill.objects.filter(pk=bill.pk)), user)[0]
+    """The card of one bill, as the board shows it (`bill` with its chapter, ministry and co-ministries at hand)."""
+    next_open = (
+        bill.milestones.filter(actual_date__isnull=True, planned_date__isnull=False)
+        .order_by("planned_date", "id")
+        .values("planned_date", "kind", "label")
+        .first()
+    ) or {}
+    bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
+    return prepare_cards([bill], user)[0]
 
 
 def lane_counts(bills, lanes, card):

@@ -124,16 +124,15 @@ def may_change(user, bill):
     """Whether `user` may move `bill` and edit its milestones.
 
     Coordinators change the bills their ministry leads or shares; the central
-    coordinator (permission `move_all_bills`) changes all.
+    coordinator (permission `move_all_bills`) changes all. Membership is asked
+    first: it is one query, the permissions two.
     """
     if not user.is_authenticated or not user.is_active:
         return False
-    if may_steer_all(user):
-        return True
     mine = ministry_ids(user)
-    if bill.lead_ministry_id in mine:
+    if bill.lead_ministry_id in mine or any(m.id in mine for m in bill.co_ministries.all()):
         return True
-    return any(m.id in mine for m in bill.co_ministries.all())
+    return may_steer_all(user)
 
 
 def allowed_targets(bill):

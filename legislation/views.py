@@ -130,7 +130,7 @@ def refusal(error):
 
 @require_POST
 def bill_move(request, key):
-    bill = get_object_or_404(Bill.objects.prefetch_related("co_ministries"), key=key)
+    bill = get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"), key=key)
     back = back_url(request, reverse("board"))
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -148,7 +148,7 @@ def bill_move(request, key):
 
 @require_POST
 def bill_flag(request, key):
-    bill = get_object_or_404(Bill.objects.prefetch_related("co_ministries"), key=key)
+    bill = get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"), key=key)
     back = back_url(request, reverse("bill-detail", args=[key]))
     form = FlagForm(request.POST)
     if not form.is_valid():

@@ -427,3 +427,11 @@ def test_the_items_page_shows_every_change_with_who_and_what(client, alice, char
     assert "Terugdraaien" in body  # the central coordinator may undo
     client.force_login(alice)
     assert "Terugdraaien" not in client.get(reverse("bill-detail", args=[bill.key])).content.decode()
+
+
+def test_a_move_takes_a_fixed_number_of_queries(client_alice, make_bill, django_assert_max_num_queries):
+    bill = make_bill("wet")
+    # Session, user, the bill, its co-ministries, the user's ministries; claim the version, save it, the
+    # history record (three), the move; the card's next milestone and the lane's counts (and transaction control).
+    with django_assert_max_num_queries(16):
+        assert move(client_alice, bill, "voorbereiding").status_code == 200
