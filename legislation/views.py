@@ -13,8 +13,8 @@ from . import rules
 from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card, stage_options
 from .export import bills_for_export, write_csv
 from .filters import BillFilter
-from .history import bill_history, may_revert
 from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm, VersionForm
+from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
 
 
@@ -27,7 +27,7 @@ def lanes_of(params):
     return form.cleaned_data["lanes"] or None if form.is_valid() else None
 
 
-def board_context(request, params):
+def board_context(request, params, stamp):
     params = params.copy()
     params.pop("since", None)
     filters = bill_filter(request, params)
@@ -40,18 +40,19 @@ def board_context(request, params):
         "with_closed": with_closed,
         "lane_kind": lanes,
         "query": params.urlencode(),
-        "stamp": board_stamp(),
+        "stamp": stamp,
     }
 
 
 @require_GET
 def board(request):
-    if request.htmx and request.GET.get("since") == board_stamp():
+    stamp = board_stamp()
+    if request.htmx and request.GET.get("since") == stamp:
         return HttpResponse(status=204)  # polling: nothing changed since this board was drawn
     template = "legislation/board.html"
     if request.htmx:
         template += "#board"
-    return render(request, template, board_context(request, request.GET))
+    return render(request, template, board_context(request, request.GET, stamp))
 
 
 @require_GET
