@@ -1,10 +1,14 @@
 import itertools
+import os
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
 
 from legislation.models import Bill, Chapter, Ministry
+
+CHROMIUM = "/usr/bin/chromium"
 
 _keys = itertools.count(1)
 
@@ -77,3 +81,52 @@ def make_bill(db, jenv):
         )
 
     return make
+
+
+@pytest.fixture
+def committed_register(transactional_db):
+    """The register for tests whose writes are committed for real (threads, processes, a live server).
+
+    Such tests run last and each leaves the database empty: load the register if it is gone.
+    """
+    if not Chapter.objects.exists():
+        call_command("load_register", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain blocking ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def coordinator(committed_register, django_user_model):
+    """A coordinator of JenV, for the browser tests."""
+    user = django_user_model.objects.create_user("greta", password="wachtwoord-greta", first_name="Greta")
+    Ministry.objects.get(code="JenV").coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def page(browser, live_server, coordinator):
+    """A browser tab in which the coordinator is logged in, on the board."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 2200, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "greta")
+    page.fill("#id_password", "wachtwoord-greta")
+    page.click("button.primary")
+    expect(page.locator("#board")).to_be_visible()
+    yield page
+    context.close()

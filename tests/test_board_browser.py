@@ -1,57 +1,8 @@
 """The board in a real browser: Debian's Chromium, driven by Playwright."""
 
-import os
-
-import pytest
-from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from legislation.models import Bill, Chapter, Ministry
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain blocking ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture
-def register(transactional_db):
-    # Browser tests commit for real (the server runs in another thread), so they load their own register.
-    call_command("load_register", stdout=open(os.devnull, "w"))
-
-
-@pytest.fixture
-def coordinator(register, django_user_model):
-    user = django_user_model.objects.create_user("greta", password="wachtwoord-greta", first_name="Greta")
-    Ministry.objects.get(code="JenV").coordinators.add(user)
-    return user
-
-
-@pytest.fixture
-def page(browser, live_server, coordinator):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 2200, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "greta")
-    page.fill("#id_password", "wachtwoord-greta")
-    page.click("button.primary")
-    expect(page.locator("#board")).to_be_visible()
-    yield page
-    context.close()
-
 
 def new_bill(key, instrument, stage, short_title):
     return Bill.objects.create(

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -25,8 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def contested(transactional_db, django_user_model):
-    call_command("load_register", stdout=open("/dev/null", "w"))
+def contested(committed_register, django_user_model):
     bills = list(Bill.objects.filter(instrument="wet", stage="aangekondigd").order_by("key")[:3])
     for bill in bills:
         Milestone.objects.create(bill=bill, kind="indiening_tk")

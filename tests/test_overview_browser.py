@@ -11,9 +11,6 @@ from playwright.sync_api import expect
 from legislation import rules
 from legislation.models import Bill, Chapter
 
-# The board's browser fixtures: Debian's Chromium, the register loaded for real, a logged-in coordinator.
-from test_board_browser import browser, coordinator, page, register  # noqa: F401
-
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 

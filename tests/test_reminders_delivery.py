@@ -16,11 +16,10 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from legislation.models import Chapter, Milestone, MilestoneKind
+from legislation.models import Milestone, MilestoneKind
 from reminders import sweep
 from reminders.models import Delivery, Mode, ReminderEmail, ReminderPreference, SweepLock
 from reminders.sweep import LEASE, LOCK_TIMEOUT, send_due_reminders
@@ -38,12 +37,6 @@ def clock():
     with time_machine.travel(dt.datetime(2025, 3, 19, 9, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=False) as t:
         yield t
 
-
-@pytest.fixture
-def register(transactional_db):
-    """Transactional tests run last, and each leaves the database empty: load the register if it is gone."""
-    if not Chapter.objects.exists():
-        call_command("load_register", stdout=open(os.devnull, "w"))
 
 
 @pytest.fixture
@@ -288,7 +281,7 @@ def test_a_sweep_that_loses_the_race_for_its_claim_sends_nothing(owners, clock):
     reason="SQLite's in-memory test database locks whole tables across threads: "
     "on SQLite, the test below races processes on a database file, as the embedded default runs.",
 )
-def test_concurrent_sweeps_in_threads_send_each_email_once(register, owners, clock):
+def test_concurrent_sweeps_in_threads_send_each_email_once(committed_register, owners, clock):
     """Real threads, each with its own connection, sweeping at the same moment on PostgreSQL.
 
     Half of them skip the lock, as if it had timed out: the constraints and
@@ -317,7 +310,7 @@ def test_concurrent_sweeps_in_threads_send_each_email_once(register, owners, clo
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="on PostgreSQL, the test above races threads")
-def test_concurrent_send_reminders_commands_send_each_email_once(register, owners, tmp_path):
+def test_concurrent_send_reminders_commands_send_each_email_once(committed_register, owners, tmp_path):
     """Two `manage.py send_reminders` processes at once, on this database, mail going to files as embedded."""
     env = {name: value for name, value in os.environ.items() if name not in ("EMAIL_HOST", "REDIS_URL")}
     env["VAR_DIR"] = str(tmp_path)

@@ -1,7 +1,6 @@
 """A real Celery worker, on the real Redis of this machine, sends the reminders once."""
 
 import datetime as dt
-import os
 import threading
 import uuid
 
@@ -12,21 +11,14 @@ from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from celery.signals import task_postrun
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 import reminders.tasks  # noqa: F401  (registers the task with every Celery app)
-from legislation.models import Chapter, Milestone, MilestoneKind
+from legislation.models import Milestone, MilestoneKind
 from reminders.models import ReminderEmail
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
-
-@pytest.fixture
-def register(transactional_db):
-    """Transactional tests run last, and each leaves the database empty: load the register if it is gone."""
-    if not Chapter.objects.exists():
-        call_command("load_register", stdout=open(os.devnull, "w"))
 
 
 @pytest.fixture
@@ -50,7 +42,7 @@ def redis_app():
 
 
 def test_a_worker_on_redis_sends_each_reminder_once_even_when_the_task_comes_twice(
-    register, redis_app, make_bill, django_user_model
+    committed_register, redis_app, make_bill, django_user_model
 ):
     today = timezone.localdate()
     for name in ("erin", "frank"):
