@@ -38,6 +38,7 @@ def prepare(database_url, items=None):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG=0 serves hashed names from the manifest
     call_command("load_register", stdout=open(os.devnull, "w"))
     if items:
         grow(items)

@@ -6,12 +6,12 @@ first cards of every column, and one query (plus prefetches) for those cards.
 """
 
 import functools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import get_language
@@ -73,17 +73,25 @@ def with_card_details(bills):
     )
 
 
+# Everything a card shows. Its rendered HTML is kept under these values and the
+# language, so a change to any of them, however it was made, draws it anew.
+CARD_FACTS = operator.attrgetter(
+    "key", "version", "stage", "short_title", "instrument", "reading", "lead_ministry.code", "chapter.code",
+    "on_hold", "controversial", "voorhang_required", "movable", "overdue", "next_date", "next_title",
+)  # fmt: skip
+
+
 def prepare_cards(cards, user):
-    """Mark what the user may do with each card and where it may go."""
+    """Mark what the user may do with each card, and what the card shows."""
     cards = list(cards)
     today = timezone.localdate()
+    language = get_language()
     for card in cards:
         card.movable = rules.may_change(user, card)
-        card.options = stage_options(card, rules.next_stage(card)) if card.movable else ""
         card.overdue = card.next_date is not None and card.next_date < today
-        card.next_title = card.next_label or (MilestoneKind(card.next_kind).label if card.next_kind else "")
-        card.detail_url = reverse("bill-detail", args=[card.key])
-        card.move_url = reverse("bill-move", args=[card.key])
+        card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
+        card.notice = None
+        card.signature = repr((language, *CARD_FACTS(card)))
     return cards
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import rules
 from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card, stage_options
@@ -84,9 +84,9 @@ def board_column(request, stage):
     return render(request, "legislation/board.html#more-cards", context)
 
 
-def back_url(request, default):
-    """Where a form posted from the board or a detail page returns to."""
-    url = request.POST.get("next", "")
+def back_url(request, default, url=None):
+    """Where a form posted from the board or a detail page returns to: `url`, by default the posted "next", if it is ours."""
+    url = request.POST.get("next", "") if url is None else url or ""
     if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return url
     return default
@@ -113,6 +113,7 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
             "counts": [(stage, counts.get(stage, 0)) for stage in Stage],
             "closed_count": sum(counts.get(stage, 0) for stage in rules.END_STATES),
             "query": params.urlencode(),
+            "back": back,
         }
         return render(request, "legislation/board.html#moved", context, status=status)
     if status == 403:
@@ -129,9 +130,12 @@ def refusal(error):
     return 422
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def bill_move(request, key):
+    """GET: the move form (in a card's menu, or as a page without JavaScript). POST: the move."""
     bill = get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"), key=key)
+    if request.method == "GET":
+        return move_form(request, bill)
     back = back_url(request, reverse("board"))
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -145,6 +149,23 @@ def bill_move(request, key):
         ask = stage if isinstance(error, rules.NeedsReason) else None
         return respond(request, bill, back, error.message, status=refusal(error), ask_reason=ask)
     return respond(request, bill, back, moved_message(bill))
+
+
+def move_form(request, bill):
+    if not rules.may_change(request.user, bill):
+        raise rules.NotAllowed()
+    # From a card the form returns to the board as it was filtered; from a link, to where the link was.
+    came_from = request.htmx.current_url_abs_path if request.htmx else request.headers.get("referer")
+    context = {
+        "bill": bill,
+        "options": stage_options(bill, rules.next_stage(bill)),
+        "back": back_url(request, reverse("board"), came_from),
+        "on_board": bool(request.htmx),
+    }
+    template = "legislation/move.html"
+    if request.htmx:
+        template += "#form"
+    return render(request, template, context)
 
 
 @require_POST
@@ -199,8 +220,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         "changes": bill_history(bill),
         "may_revert": may_revert(request.user),
         "editable": editable,
-        "targets": rules.allowed_targets(bill) if editable else [],
-        "next_stage": rules.next_stage(bill),
+        "options": stage_options(bill, rules.next_stage(bill)) if editable else "",
         "milestone_rows": rows,
         "new_milestone": new_milestone or MilestoneForm(prefix="new"),
     }

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from legislation import board as board_module
 from legislation import rules
-from legislation.models import Bill, Milestone, Move
+from legislation.models import Bill, Chapter, Milestone, Ministry, Move
 
 HTMX = {"HX-Request": "true"}
 
@@ -92,6 +92,26 @@ class TestBoard:
         body = response.content.decode()
         assert reverse("bill-move", args=[mine.key]) in body
         assert reverse("bill-move", args=[theirs.key]) not in body
+
+    @pytest.mark.parametrize(
+        "change, shown",
+        [
+            (lambda bill: Bill.objects.filter(pk=bill.pk).update(short_title="Andere titel"), "Andere titel"),
+            (lambda bill: Bill.objects.filter(pk=bill.pk).update(controversial=True), "Controversieel"),
+            (lambda bill: Bill.objects.filter(pk=bill.pk).update(instrument="amvb"), "AMvB"),
+            (lambda bill: Ministry.objects.filter(pk=bill.lead_ministry_id).update(code="JenV2"), "JenV2"),
+            (lambda bill: Chapter.objects.filter(pk=bill.chapter_id).update(code="H8b"), "H8b"),
+            (lambda bill: bill.milestones.update(planned_date=datetime.date(2031, 5, 1)), "1 mei 2031"),
+            (lambda bill: bill.milestones.update(label="Eigen mijlpaal"), "Eigen mijlpaal"),
+        ],
+    )
+    def test_a_card_is_drawn_anew_when_anything_it_shows_changes(self, client_alice, make_bill, change, shown):
+        """Cards are kept rendered; a change made behind the rules' back (no new version) must still show."""
+        bill = make_bill("wet", short_title="Kaartwet proef")
+        Milestone.objects.create(bill=bill, kind="publicatie", planned_date=datetime.date(2030, 1, 1))
+        assert "1 jan 2030" in client_alice.get(reverse("board"), {"q": bill.key}).content.decode()
+        change(bill)
+        assert shown in client_alice.get(reverse("board"), {"q": bill.key}).content.decode()
 
     @pytest.mark.parametrize(
         "query, wanted",
@@ -265,9 +285,21 @@ class TestMoving:
         bill.refresh_from_db()
         assert bill.version == 1
 
+    def test_the_move_menu_is_fetched_when_opened_and_returns_to_the_filtered_board(self, client_alice, make_bill):
+        bill = make_bill("wet", stage="raad_van_state")
+        url = reverse("bill-move", args=[bill.key])
+        response = client_alice.get(url, headers={**HTMX, "HX-Current-URL": "http://testserver/?ministry=JenV"})
+        body = response.content.decode()
+        assert "<html" not in body and f'hx-post="{url}"' in body
+        assert '<option value="tweede_kamer" selected>' in body and 'value="/?ministry=JenV"' in body
+        # Without JavaScript the same form is a page of its own, which returns to the page the link was on.
+        response = client_alice.get(url, headers={"referer": "http://testserver/?stage=raad_van_state"})
+        body = response.content.decode()
+        assert "<html" in body and "hx-post" not in body and 'value="http://testserver/?stage=raad_van_state"' in body
+
     def test_moving_needs_post_login_and_a_known_item(self, client, client_alice, make_bill):
         bill = make_bill("wet")
-        assert client_alice.get(reverse("bill-move", args=[bill.key])).status_code == 405
+        assert client_alice.put(reverse("bill-move", args=[bill.key])).status_code == 405
         assert client_alice.post(reverse("bill-move", args=["H99-A-99"]), {"stage": "voorbereiding", "version": 1}).status_code == 404
         client.logout()
         response = client.post(reverse("bill-move", args=[bill.key]), {"stage": "voorbereiding", "version": 1})

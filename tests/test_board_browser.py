@@ -51,9 +51,9 @@ def test_move_a_card_with_the_keyboard(page):
     bill = new_bill("X-KEYS", "wet", "eerste_kamer", "Toetsenbordwet")
     page.reload()
     card(page, bill.key).locator("summary").focus()
-    page.keyboard.press("Enter")  # opens the card's move menu
-    page.keyboard.press("Tab")  # to the stage: the next one on its path is chosen already
-    expect(card(page, bill.key).locator("select")).to_have_value("gepubliceerd")
+    page.keyboard.press("Enter")  # opens the card's move menu, which is fetched then
+    expect(card(page, bill.key).locator("select")).to_have_value("gepubliceerd")  # the next stage on its path
+    page.keyboard.press("Tab")  # to the stage
     page.keyboard.press("ArrowDown")  # one further
     page.keyboard.press("Tab")  # to the reason
     page.keyboard.press("Tab")  # to the button

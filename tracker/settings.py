@@ -102,6 +102,17 @@ DATABASES = {
     )
 }
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The board's cards as rendered HTML, kept per process under everything a card shows
+    # (legislation/board.py, CARD_FACTS): nothing to invalidate, nothing to share between machines.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cards",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that password guessing is stopped before a password is checked.

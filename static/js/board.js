@@ -1,6 +1,6 @@
-// Drag and drop on the board. A drop posts the card's own move form (one card,
-// its target stage and the version the user saw); the server answers with the
-// board as it now is, so a refused move puts the card back with the reason.
+// Drag and drop on the board. A drop posts one card's move (its target stage and
+// the version the user saw); the server answers with the card where it now is,
+// so a refused move puts the card back with the reason.
 (function () {
   "use strict";
   var dragged = null;
@@ -39,15 +39,14 @@
     var card = dragged;
     var stage = column.dataset.stage;
     if (stage === card.dataset.stage) return;
-    var form = card.querySelector("details.move form");
-    var select = form.querySelector("select[name=stage]");
-    if (!select.querySelector('option[value="' + stage + '"]')) {
-      // Not offered for this card: post it anyway, so the server says why not.
-      select.add(new Option(stage, stage));
-    }
-    select.value = stage;
     column.querySelector(".cards").prepend(card);
-    htmx.trigger(form, "submit");
+    // Any stage is posted, also one the card's menu would not offer: the server says why not.
+    htmx.ajax("POST", card.dataset.moveUrl, {
+      source: card,
+      target: card,
+      swap: "delete",
+      values: { stage: stage, version: card.dataset.version, next: location.pathname + location.search },
+    });
   });
 
   // Polling must not redraw the board under someone who is dragging or typing a reason.
