@@ -1,8 +1,8 @@
 """What the board shows: columns of cards per stage, optionally in swimlanes.
 
 Built from a filtered queryset in a fixed number of queries, whatever the
-number of bills: one aggregate for the exact counts, one window query for the
-first cards of every column, and one query (plus prefetches) for those cards.
+number of bills: one aggregate for the exact counts, and one query (plus
+prefetches) for the first cards of every column, chosen by a window function.
 """
 
 import functools
@@ -57,14 +57,15 @@ class Lane:
         return sum(column.count for column in self.columns + self.closed)
 
 
-def with_card_details(bills):
+def with_card_details(bills, user):
     """Annotate what a card shows: its next open milestone and whether it is overdue."""
     next_open = Milestone.objects.filter(
         bill=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
     ).order_by("planned_date", "id")
+    if rules.ministry_ids(user):
+        bills = bills.prefetch_related("co_ministries")  # may_change asks whether they share the bill
     return (
         bills.select_related("chapter", "lead_ministry")
-        .prefetch_related("co_ministries")
         .annotate(
             next_date=Subquery(next_open.values("planned_date")[:1]),
             next_kind=Subquery(next_open.values("kind")[:1]),
@@ -133,7 +134,7 @@ def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0
     bills = bills.filter(stage=stage)
     if lane_field:
         bills = bills.filter(**{f"{lane_field}_id": lane_key})
-    return prepare_cards(with_card_details(bills.order_by("key"))[offset : offset + limit], user)
+    return prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user)
 
 
 def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=False):
@@ -153,9 +154,9 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     ranked = (bills if with_closed else bills.exclude(stage__in=rules.END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
-    first_ids = list(ranked.filter(rank__lte=limit).values_list("pk", flat=True))
+    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
     placed = defaultdict(list)
-    for card in prepare_cards(with_card_details(Bill.objects.filter(pk__in=first_ids)).order_by("key"), user):
+    for card in prepare_cards(with_card_details(first, user).order_by("key"), user):
         placed[place(vars(card))].append(card)
 
     if lane_field:

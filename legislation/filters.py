@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Bill, Category, Chapter, Instrument, Milestone, Ministry, Stage
+from .widgets import Select
 
 
 def overdue_milestones():
@@ -19,14 +20,14 @@ class BillFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     ministry = django_filters.ModelChoiceFilter(
-        label=_("Ministry"), queryset=Ministry.objects.all(), to_field_name="code", method="by_ministry"
+        label=_("Ministry"), queryset=Ministry.objects.all(), to_field_name="code", method="by_ministry", widget=Select
     )
     chapter = django_filters.ModelChoiceFilter(
-        label=_("Chapter"), queryset=Chapter.objects.all(), to_field_name="code"
+        label=_("Chapter"), queryset=Chapter.objects.all(), to_field_name="code", widget=Select
     )
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
-    instrument = django_filters.ChoiceFilter(label=_("Instrument"), choices=Instrument.choices)
-    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices, widget=Select)
+    instrument = django_filters.ChoiceFilter(label=_("Instrument"), choices=Instrument.choices, widget=Select)
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, widget=Select)
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"), method="by_overdue", widget=forms.CheckboxInput
     )

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .board import LANES
 from .models import Flag, Milestone, Stage
-
+from .widgets import Select
 
 # A bill's version as the database can hold it (PostgreSQL's integer).
 MAX_VERSION = 2**31 - 1
@@ -44,5 +44,6 @@ class LanesForm(forms.Form):
     lanes = forms.ChoiceField(
         label=_("Swimlanes"),
         required=False,
+        widget=Select,
         choices=[("", _("None"))] + [(name, label) for name, (_field, _model, label) in LANES.items()],
     )

@@ -161,6 +161,12 @@ class Bill(models.Model):
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
         permissions = [("move_all_bills", _("Can move and edit the bills of all ministries"))]
+        indexes = [
+            # The board's first cards per column, read from the index alone (board.build_board).
+            models.Index(fields=["stage", "key", "id"], name="bill_board_order"),
+            # The board's poll asks for the latest change (board.board_stamp).
+            models.Index(fields=["updated_at"], name="bill_updated_at"),
+        ]
 
     def __str__(self):
         return f"{self.key} {self.short_title}"
@@ -200,6 +206,14 @@ class Milestone(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["bill", "origin"], condition=~models.Q(origin=""), name="unique_milestone_origin"
+            )
+        ]
+        indexes = [
+            # A card's next open milestone (board.with_card_details).
+            models.Index(
+                fields=["bill", "planned_date", "id"],
+                condition=models.Q(actual_date__isnull=True, planned_date__isnull=False),
+                name="milestone_next_open",
             )
         ]
 

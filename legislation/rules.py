@@ -130,7 +130,7 @@ def may_change(user, bill):
     if not user.is_authenticated or not user.is_active:
         return False
     mine = ministry_ids(user)
-    if bill.lead_ministry_id in mine or any(m.id in mine for m in bill.co_ministries.all()):
+    if mine and (bill.lead_ministry_id in mine or any(m.id in mine for m in bill.co_ministries.all())):
         return True
     return may_steer_all(user)
 

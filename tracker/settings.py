@@ -101,6 +101,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every select of a form that lists ministries or chapters would otherwise open a cursor on the
+# server, three round trips for fifteen rows; it is also what a transaction pooler (PgBouncer) needs.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
