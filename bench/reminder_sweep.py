@@ -9,7 +9,8 @@ touched, and neither is var/tracker.sqlite3.
 
 The data: milestones planned over two years back and two years ahead, nine in
 ten of the past ones met; a third owned by a person, the rest reminding the
-three coordinators of the lead ministry. Mail goes to memory. Printed: the
+three coordinators of the lead ministry. Mail goes to memory, and one email is
+rendered before, as a worker that has been running has done. Printed: the
 sweep of the first morning (everything due is new), the same sweep again
 (nothing new: the steady state of a sweep every five minutes), and the sweep of
 the next morning.
@@ -101,6 +102,23 @@ def build(total, today):
     return Milestone.objects.count()
 
 
+def warm_up():
+    """Do once what a running worker did long before the morning: import the mail code, compile the templates."""
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+    from django.utils import timezone
+
+    from reminders.emails import reminder_message
+    from reminders.models import ReminderEmail
+
+    recipient = get_user_model()(username="warm-up", email="warm-up@example.nl")
+    email = ReminderEmail(pk=1, recipient=recipient, created_at=timezone.now())
+    row = {"planned_date": timezone.localdate(), "milestone__precision": "day", "milestone__bill__key": "W1",
+           "milestone__bill__short_title": "Wet", "milestone__label": "", "milestone__kind": "publicatie"}
+    reminder_message(email, [row]).send()
+    mail.outbox = []
+
+
 def measure(label, moment):
     import time_machine
     from django.core import mail
@@ -145,6 +163,7 @@ def main():
         count = build(total, today)
         print(f"{connection.vendor}: {count} milestones built in {time.perf_counter() - start:.1f} s")
         morning = dt.datetime.combine(today, dt.time(7, 5), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        warm_up()
         measure("first sweep of the day", morning)
         measure("same sweep again", morning + dt.timedelta(minutes=5))
         measure("next morning", morning + dt.timedelta(days=1))

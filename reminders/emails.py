@@ -50,6 +50,16 @@ def _long_date(day, language):
 
 
 @lru_cache(maxsize=4096)
+def _urgency(days, language):
+    """How soon a milestone `days` from today is due, as a code and in words."""
+    if days < 0:
+        return "overdue", ngettext("%(n)d day late", "%(n)d days late", -days) % {"n": -days}
+    if days == 0:
+        return "today", gettext("today")
+    return "week" if days <= 7 else "later", ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
+
+
+@lru_cache(maxsize=4096)
 def _bill_path(key):
     return reverse("bill-detail", args=[key])
 
@@ -70,17 +80,11 @@ class Item:
     def of(cls, row, today):
         """From a row of `DELIVERY_FIELDS`, in the active language."""
         planned_date = row["planned_date"]
-        days = (planned_date - today).days
-        planned = _long_date(planned_date, translation.get_language())
+        language = translation.get_language()
+        planned = _long_date(planned_date, language)
         if row["milestone__precision"] != Precision.DAY:
             planned += f" ({Precision(row['milestone__precision']).label})"
-        if days < 0:
-            urgency, when = "overdue", ngettext("%(n)d day late", "%(n)d days late", -days) % {"n": -days}
-        elif days == 0:
-            urgency, when = "today", gettext("today")
-        else:
-            urgency = "week" if days <= 7 else "later"
-            when = ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
+        urgency, when = _urgency((planned_date - today).days, language)
         key = row["milestone__bill__key"]
         return cls(
             key=key,

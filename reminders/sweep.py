@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from legislation.models import Milestone, Ministry
@@ -246,13 +246,13 @@ def _send_claimable(due, lock, report):
         claim, until = secrets.token_hex(8), now + LEASE
         # The compare-and-set: an email claimed by another sweep in between is not updated, so not ours.
         _claimable(now).filter(pk__in=batch).update(claim=claim, claimed_until=until, attempts=F("attempts") + 1)
-        ours = ReminderEmail.objects.filter(claim=claim, claimed_until=until)
+        emails = list(ReminderEmail.objects.filter(claim=claim, claimed_until=until).select_related("recipient"))
         # A digest takes its recipient's pending deliveries only once claimed: nothing joins an email being sent.
-        digests = ours.filter(kind=ReminderEmail.Kind.DIGEST)
-        Delivery.objects.filter(email=None, cancelled_at=None, recipient__in=digests.values("recipient")).update(
-            email=Subquery(digests.filter(recipient=OuterRef("recipient")).values("pk")[:1])
-        )
-        emails = list(ours.select_related("recipient"))
+        digests = {email.recipient_id: email.pk for email in emails if email.kind == ReminderEmail.Kind.DIGEST}
+        if digests:
+            Delivery.objects.filter(email=None, cancelled_at=None, recipient__in=digests).update(
+                email=Case(*(When(recipient=recipient, then=pk) for recipient, pk in digests.items()))
+            )
         carried = defaultdict(list)
         for row in (
             Delivery.objects.filter(email__in=emails, cancelled_at=None)
