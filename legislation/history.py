@@ -132,8 +132,12 @@ def revert(model, history_id, field, *, by):
         rules.change_milestone(current, by=by, reason=reason, **{field: _as_stored(Milestone, field, old)})
 
 
+# Kept in a bill's history for the database's sake; no news to a reader.
+BOOKKEEPING = {"id", "version", "edited_fields", "updated_at"}
+
+
 def _tracked_fields(model):
-    return [field for field in RECORDED[model].history.model.tracked_fields if field.name != "id"]
+    return [field for field in RECORDED[model].history.model.tracked_fields if field.name not in BOOKKEEPING]
 
 
 def _value(record, field):

@@ -5,6 +5,7 @@ which moves are allowed, and who may make them, is decided in `rules.py`.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,7 +110,13 @@ class Chapter(models.Model):
 class Bill(models.Model):
     """An item of Bijlage 2: a law, or work expected to lead to one."""
 
-    key = models.CharField(_("key"), max_length=20, unique=True)
+    key = models.CharField(
+        _("key"),
+        max_length=20,
+        unique=True,
+        # The key is in the item's address (urls.KeyConverter).
+        validators=[RegexValidator(r"^[\w.-]+\Z", _("A key consists of letters, digits, dots and hyphens."))],
+    )
     chapter = models.ForeignKey(Chapter, models.PROTECT, verbose_name=_("chapter"), related_name="bills")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     parent = models.ForeignKey(
@@ -149,12 +156,9 @@ class Bill(models.Model):
     # Fields people changed by hand: reloading the data file leaves these alone.
     edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # Who changed what and why; the version and the bookkeeping of hand edits are no news to a reader.
-    history = HistoricalRecords(
-        m2m_fields=[co_ministries],
-        excluded_fields=["version", "edited_fields", "updated_at"],
-        history_change_reason_field=models.TextField(null=True),
-    )
+    # Who changed what and why. Every field is kept, bookkeeping too (the history page leaves it out):
+    # for a model with m2m history, simple-history reads excluded fields back on every save.
+    history = HistoricalRecords(m2m_fields=[co_ministries], history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         ordering = ["key"]
@@ -170,6 +174,25 @@ class Bill(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.short_title}"
+
+    class VersionConflict(Exception):
+        """The bill no longer has the version a save was made against (`save_against`)."""
+
+    def save_against(self, version, **kwargs):
+        """Save only if the row still has `version`: the check and the write are one UPDATE."""
+        self._saved_against = version
+        try:
+            self.save(**kwargs)
+        finally:
+            del self._saved_against
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        version = getattr(self, "_saved_against", None)
+        if version is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        if not super()._do_update(base_qs.filter(version=version), using, pk_val, values, update_fields, forced_update):
+            raise Bill.VersionConflict
+        return True
 
     @property
     def flags(self):

@@ -317,13 +317,13 @@ def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None,
 def _save(bill, by, expected_version, changes, also_edited=(), reason="", co_ministries=None):
     """Write `changes` only if the bill is still at the version the caller saw, and record them.
 
-    The version is claimed first by a compare-and-set UPDATE, so that of two
-    concurrent changes only one goes on; the winner then saves through the ORM,
-    which is what writes the history record.
+    The write is a compare-and-set on the version, so that of two concurrent
+    changes only one goes on; it goes through the ORM, which is what writes the
+    history record. Callers hold a transaction, which a refusal rolls back.
     """
     version = bill.version if expected_version is None else int(expected_version)
-    if not Bill.objects.filter(pk=bill.pk, version=version).update(version=version + 1):
-        raise StaleVersion()
+    fields = [*changes, "edited_fields", "version", "updated_at"]
+    before = {name: getattr(bill, name) for name in fields}
     edited = list(bill.edited_fields)
     if by is not None:
         # A person steered this bill: reloading the data file must not undo it.
@@ -339,7 +339,13 @@ def _save(bill, by, expected_version, changes, also_edited=(), reason="", co_min
             bill.co_ministries.set(co_ministries)
         finally:
             del bill.skip_history_when_saving
-    _save_recorded(bill, by, reason, [*changes, "edited_fields", "version", "updated_at"])
+    try:
+        with attributed(bill, by, reason):
+            bill.save_against(version, update_fields=fields)
+    except Bill.VersionConflict:
+        for name, value in before.items():  # the bill as it was read, for the answer that shows it
+            setattr(bill, name, value)
+        raise StaleVersion() from None
 
 
 @contextmanager

@@ -1,15 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class KeyConverter:
+    """A bill's key (H08-A-01, SYN-00001): anything else is no bill, and PostgreSQL refuses some text outright."""
+
+    regex = r"[\w.-]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("", views.board, name="board"),
     path("board/<str:stage>/", views.board_column, name="board-column"),
     path("register/", views.bill_list, name="bill-list"),
     path("register/export.csv", views.register_csv, name="register-csv"),
-    path("register/<str:key>/", views.bill_detail, name="bill-detail"),
-    path("register/<str:key>/move/", views.bill_move, name="bill-move"),
-    path("register/<str:key>/flag/", views.bill_flag, name="bill-flag"),
-    path("register/<str:key>/milestones/", views.milestone_add, name="milestone-add"),
+    path("register/<key:key>/", views.bill_detail, name="bill-detail"),
+    path("register/<key:key>/move/", views.bill_move, name="bill-move"),
+    path("register/<key:key>/flag/", views.bill_flag, name="bill-flag"),
+    path("register/<key:key>/milestones/", views.milestone_add, name="milestone-add"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone-edit"),
 ]

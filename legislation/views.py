@@ -84,6 +84,11 @@ def board_column(request, stage):
     return render(request, "legislation/board.html#more-cards", context)
 
 
+def bill_on_card(key):
+    # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
+    return get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry"), key=key)
+
+
 def back_url(request, default, url=None):
     """Where a form posted from the board or a detail page returns to: `url`, by default the posted "next", if it is ours."""
     url = request.POST.get("next", "") if url is None else url or ""
@@ -133,7 +138,7 @@ def refusal(error):
 @require_http_methods(["GET", "POST"])
 def bill_move(request, key):
     """GET: the move form (in a card's menu, or as a page without JavaScript). POST: the move."""
-    bill = get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"), key=key)
+    bill = bill_on_card(key)
     if request.method == "GET":
         return move_form(request, bill)
     back = back_url(request, reverse("board"))
@@ -170,7 +175,7 @@ def move_form(request, bill):
 
 @require_POST
 def bill_flag(request, key):
-    bill = get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry").prefetch_related("co_ministries"), key=key)
+    bill = bill_on_card(key)
     back = back_url(request, reverse("bill-detail", args=[key]))
     form = FlagForm(request.POST)
     if not form.is_valid():

@@ -463,7 +463,7 @@ def test_the_items_page_shows_every_change_with_who_and_what(client, alice, char
 
 def test_a_move_takes_a_fixed_number_of_queries(client_alice, make_bill, django_assert_max_num_queries):
     bill = make_bill("wet")
-    # Session, user, the bill, its co-ministries, the user's ministries; claim the version, save it, the
-    # history record (three), the move; the card's next milestone and the lane's counts (and transaction control).
-    with django_assert_max_num_queries(16):
+    # Session, user, the bill, the user's ministries; save it against the version seen, the history record
+    # (with the co-ministries, two), the move; the card's next milestone and the lane's counts; the transaction.
+    with django_assert_max_num_queries(13):
         assert move(client_alice, bill, "voorbereiding").status_code == 200
