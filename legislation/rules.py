@@ -407,6 +407,8 @@ def change_milestone(milestone, *, by, reason="", expected_version=None, **chang
         )
         if not claimed:
             raise StaleVersion()
+    else:
+        _touch(milestone.bill_id)
     for name in changed:
         setattr(milestone, name, changes[name])
     if by is not None:
@@ -434,4 +436,10 @@ def add_milestone(bill, *, by, reason="", **fields):
     if by is not None:
         milestone.edited_fields = sorted(fields)
     _save_recorded(milestone, by, reason)
+    _touch(bill.pk)
     return milestone
+
+
+def _touch(bill_id):
+    """Mark the bill changed for the boards that poll (board.board_stamp): one of its milestones changed."""
+    Bill.objects.filter(pk=bill_id).update(updated_at=timezone.now())

@@ -343,6 +343,20 @@ class TestPolling:
         assert response.status_code == 200
         assert cards_on(response)[bill.key].stage == "voorbereiding"
 
+    @pytest.mark.parametrize("change", [
+        lambda bill, by: rules.add_milestone(bill, by=by, kind="publicatie", planned_date=datetime.date(2029, 5, 1)),
+        lambda bill, by: rules.change_milestone(bill.milestones.get(), by=by, planned_date=datetime.date(2029, 5, 1)),
+    ])
+    def test_polling_returns_the_board_after_a_milestone_changed_in_the_admin(self, client_alice, charlie, make_bill, change):
+        """The admin changes milestones without a version seen; the boards must still notice."""
+        bill = make_bill("wet", short_title="Poltest")
+        Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2030, 1, 1))
+        stamp = client_alice.get(reverse("board")).context["stamp"]
+        change(bill, charlie)
+        response = client_alice.get(reverse("board"), {"since": stamp, "q": "Poltest"}, headers=HTMX)
+        assert response.status_code == 200
+        assert "1 mei 2029" in response.content.decode()
+
 
 class TestDetail:
     def test_the_detail_opens_as_a_panel_or_a_full_page(self, client_alice):
