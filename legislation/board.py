@@ -6,12 +6,15 @@ prefetches) for the first cards of every column, chosen by a window function.
 """
 
 import functools
+import hashlib
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.db.models import Count, F, Max, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import get_language
@@ -76,6 +79,8 @@ def with_card_details(bills, user):
 
 # Everything a card shows. Its rendered HTML is kept under these values and the
 # language, so a change to any of them, however it was made, draws it anew.
+# Kept for a day at most, so that cards of bills no longer shown do not linger.
+CARD_HTML_SECONDS = 24 * 60 * 60
 CARD_FACTS = operator.attrgetter(
     "key", "version", "stage", "short_title", "instrument", "reading", "lead_ministry.code", "chapter.code",
     "on_hold", "controversial", "voorhang_required", "movable", "overdue", "next_date", "next_title",
@@ -93,6 +98,20 @@ def prepare_cards(cards, user):
         card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
+    return cards
+
+
+def with_html(cards):
+    """Give each card its HTML: kept from before if nothing it shows changed, else drawn now and kept."""
+    cache = caches["cards"]
+    keys = [f"card:{hashlib.md5(card.signature.encode()).hexdigest()}" for card in cards]
+    kept = cache.get_many(keys)
+    drawn = {}
+    for card, key in zip(cards, keys):
+        card.html = kept.get(key)
+        if card.html is None:
+            card.html = drawn[key] = render_to_string("legislation/board.html#card", {"card": card})
+    cache.set_many(drawn, CARD_HTML_SECONDS)
     return cards
 
 
@@ -134,7 +153,7 @@ def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0
     bills = bills.filter(stage=stage)
     if lane_field:
         bills = bills.filter(**{f"{lane_field}_id": lane_key})
-    return prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user)
+    return with_html(prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
 
 
 def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=False):
@@ -156,7 +175,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     )
     first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
     placed = defaultdict(list)
-    for card in prepare_cards(with_card_details(first, user).order_by("key"), user):
+    for card in with_html(prepare_cards(with_card_details(first, user).order_by("key"), user)):
         placed[place(vars(card))].append(card)
 
     if lane_field:
