@@ -69,6 +69,7 @@ def with_card_details(bills, user):
         bills = bills.prefetch_related("co_ministries")  # may_change asks whether they share the bill
     return (
         bills.select_related("chapter", "lead_ministry")
+        .only(*CARD_FIELDS)
         .annotate(
             next_date=Subquery(next_open.values("planned_date")[:1]),
             next_kind=Subquery(next_open.values("kind")[:1]),
@@ -77,14 +78,18 @@ def with_card_details(bills, user):
     )
 
 
+# The fields of a bill that its card shows; the board fetches no others.
+CARD_FIELDS = (
+    "key", "version", "stage", "short_title", "instrument", "reading", "on_hold", "controversial",
+    "voorhang_required", "lead_ministry__code", "chapter__code",
+)  # fmt: skip
 # Everything a card shows. Its rendered HTML is kept under these values and the
 # language, so a change to any of them, however it was made, draws it anew.
 # Kept for a day at most, so that cards of bills no longer shown do not linger.
 CARD_HTML_SECONDS = 24 * 60 * 60
 CARD_FACTS = operator.attrgetter(
-    "key", "version", "stage", "short_title", "instrument", "reading", "lead_ministry.code", "chapter.code",
-    "on_hold", "controversial", "voorhang_required", "movable", "overdue", "next_date", "next_title",
-)  # fmt: skip
+    *(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title"
+)
 
 
 def prepare_cards(cards, user):
