@@ -158,11 +158,23 @@ def refusals_as_errors(column_name):
         raise ValidationError({column_name: refusal.message}) from refusal
 
 
+def rows_with_null_characters(dataset):
+    """The numbers of the rows with a null character, counted as the import's other messages count them."""
+    rows = [number for number, row in enumerate(dataset, 1) if any("\x00" in str(value) for value in row)]
+    return ", ".join(map(str, rows))
+
+
 class RuledResource(resources.ModelResource):
     """Imports by comparing each row with what is stored and handing the differences to the rules."""
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
+        if unstorable := rows_with_null_characters(dataset):
+            # No column takes a null character, and PostgreSQL refuses it before a row can be judged.
+            result = self.get_result_class()()
+            message = _("These rows contain a null character, which no field can hold: %(rows)s. Remove it and try again.")
+            result.append_base_error(self.get_error_result_class()(ValueError(message % {"rows": unstorable})))
+            return result
         # Nothing is written unless every row is valid, however the import is started.
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
                                    collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True,

@@ -5,5 +5,5 @@ from . import views
 urlpatterns = [
     path("instellingen/herinneringen/", views.reminder_settings, name="reminder-settings"),
     path("instellingen/herinneringen/agenda-vernieuwen/", views.renew_calendar, name="reminder-calendar-renew"),
-    path("agenda/<str:token>.ics", views.calendar_feed, name="reminder-calendar"),
+    path("agenda/<slug:token>.ics", views.calendar_feed, name="reminder-calendar"),
 ]

@@ -145,6 +145,23 @@ class TestImportingChanges:
         page = admin_import(client, "bill", content.encode(), "csv")
         assert "confirm_form" not in page.context and "MinVanAlles" in page.content.decode()
 
+    def test_a_null_character_is_refused_before_anything_is_looked_up(self, client, charlie, make_bill):
+        """PostgreSQL refuses a null character in any text, a key too: the file is refused, with the rows named."""
+        as_staff(client, charlie)
+        bills = [make_bill("wet"), make_bill("wet"), make_bill("wet")]
+        rows = sheet(RegisterResource, Bill.objects.filter(pk__in=[b.pk for b in bills]).order_by("key"))
+        rows[0]["key"] += "\x00"
+        rows[2]["short_title"] = "Titel\x00"
+        before = state()
+        result = run(RegisterResource, rows, charlie)
+        assert [str(error.error) for error in result.base_errors] == [
+            "Deze rijen bevatten een null-teken, dat geen veld kan bevatten: 1, 3. Verwijder het en probeer het opnieuw."
+        ]
+        content = tablib.Dataset(*[list(r.values()) for r in rows], headers=list(rows[0])).export("csv")
+        page = admin_import(client, "bill", content.encode(), "csv")
+        assert page.status_code == 200 and "confirm_form" not in page.context
+        assert state() == before
+
     def test_a_move_that_needs_a_reason_takes_it_from_the_row(self, charlie, make_bill):
         bill = make_bill("wet", stage="tweede_kamer")
         rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
