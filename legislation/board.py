@@ -60,8 +60,22 @@ class Lane:
         return sum(column.count for column in self.columns + self.closed)
 
 
+# The fields of a bill that its card shows; the board fetches no others.
+CARD_FIELDS = (
+    "key", "version", "stage", "short_title", "instrument", "reading", "on_hold", "controversial",
+    "voorhang_required", "lead_ministry__code", "chapter__code",
+)  # fmt: skip
+# Everything a card shows. Its rendered HTML is kept under these values and the
+# language, so a change to any of them, however it was made, draws it anew.
+CARD_FACTS = operator.attrgetter(
+    *(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title"
+)
+# A day at most, so that the cards of bills no longer shown do not linger.
+CARD_HTML_SECONDS = 24 * 60 * 60
+
+
 def with_card_details(bills, user):
-    """Annotate what a card shows: its next open milestone and whether it is overdue."""
+    """The bills as cards: only the fields a card shows, and each one's next open milestone."""
     next_open = Milestone.objects.filter(
         bill=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
     ).order_by("planned_date", "id")
@@ -76,20 +90,6 @@ def with_card_details(bills, user):
             next_label=Subquery(next_open.values("label")[:1]),
         )
     )
-
-
-# The fields of a bill that its card shows; the board fetches no others.
-CARD_FIELDS = (
-    "key", "version", "stage", "short_title", "instrument", "reading", "on_hold", "controversial",
-    "voorhang_required", "lead_ministry__code", "chapter__code",
-)  # fmt: skip
-# Everything a card shows. Its rendered HTML is kept under these values and the
-# language, so a change to any of them, however it was made, draws it anew.
-# Kept for a day at most, so that cards of bills no longer shown do not linger.
-CARD_HTML_SECONDS = 24 * 60 * 60
-CARD_FACTS = operator.attrgetter(
-    *(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title"
-)
 
 
 def prepare_cards(cards, user):
@@ -109,7 +109,7 @@ def prepare_cards(cards, user):
 def with_html(cards):
     """Give each card its HTML: kept from before if nothing it shows changed, else drawn now and kept."""
     cache = caches["cards"]
-    keys = [f"card:{hashlib.md5(card.signature.encode()).hexdigest()}" for card in cards]
+    keys = [f"card:{hashlib.md5(card.signature.encode(), usedforsecurity=False).hexdigest()}" for card in cards]
     kept = cache.get_many(keys)
     drawn = {}
     for card, key in zip(cards, keys):
@@ -127,14 +127,14 @@ def stage_options(bill, selected):
 
 @functools.cache
 def _stage_options(targets, selected, language):
-    # Many cards share a menu: build each distinct one once, not once per card.
+    # Few distinct menus exist: each is built once per process.
     return format_html_join(
         "", '<option value="{}"{}>{}</option>', ((t, " selected" if t == selected else "", t.label) for t in targets)
     )
 
 
 def one_card(bill, user):
-    """The card of one bill, as the board shows it (`bill` with its chapter, ministry and co-ministries at hand)."""
+    """The card of one bill, as the board shows it (`bill` with its chapter and lead ministry at hand)."""
     next_open = (
         bill.milestones.filter(actual_date__isnull=True, planned_date__isnull=False)
         .order_by("planned_date", "id")
