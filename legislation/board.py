@@ -16,12 +16,12 @@ from django.db.models import Count, F, Max, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
 from .models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Stage
+from .widgets import option_tags
 
 CARDS_PER_COLUMN = 20
 
@@ -128,9 +128,7 @@ def stage_options(bill, selected):
 @functools.cache
 def _stage_options(targets, selected, language):
     # Few distinct menus exist: each is built once per process.
-    return format_html_join(
-        "", '<option value="{}"{}>{}</option>', ((t, " selected" if t == selected else "", t.label) for t in targets)
-    )
+    return option_tags((target, target.label, target == selected) for target in targets)
 
 
 def one_card(bill, user):

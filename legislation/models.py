@@ -107,6 +107,10 @@ class Chapter(models.Model):
         return f"{self.code}. {self.title}"
 
 
+# What a bill's key looks like (H08-A-01, SYN-00001): the model checks it, and item addresses hold it.
+KEY_PATTERN = r"[\w.-]+"
+
+
 class Bill(models.Model):
     """An item of Bijlage 2: a law, or work expected to lead to one."""
 
@@ -115,7 +119,7 @@ class Bill(models.Model):
         max_length=20,
         unique=True,
         # The key is in the item's address (urls.KeyConverter).
-        validators=[RegexValidator(r"^[\w.-]+\Z", _("A key consists of letters, digits, dots and hyphens."))],
+        validators=[RegexValidator(rf"^{KEY_PATTERN}\Z", _("A key consists of letters, digits, dots and hyphens."))],
     )
     chapter = models.ForeignKey(Chapter, models.PROTECT, verbose_name=_("chapter"), related_name="bills")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)

@@ -1,12 +1,13 @@
 from django.urls import path, register_converter
 
 from . import views
+from .models import KEY_PATTERN
 
 
 class KeyConverter:
-    """A bill's key (H08-A-01, SYN-00001): anything else is no bill, and PostgreSQL refuses some text outright."""
+    """A bill's key: an address with anything else in its place names no bill."""
 
-    regex = r"[\w.-]+"
+    regex = KEY_PATTERN
 
     def to_python(self, value):
         return value
