@@ -108,6 +108,17 @@ class Chapter(models.Model):
         return f"{self.code}. {self.title}"
 
 
+class BillRecord(models.Model):
+    """What a historical record of a bill holds besides the bill's fields (simple-history's `bases`)."""
+
+    # Copying the co-ministries with every record would cost a move a query: a record that leaves them as
+    # they were says so, and they are those of the record before it (history.py).
+    co_ministries_recorded = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
 # What a bill's key looks like (H08-A-01, SYN-00001): the model checks it, and item addresses hold it.
 KEY_PATTERN = r"[\w.-]+"
 
@@ -163,7 +174,8 @@ class Bill(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Who changed what and why. Every field is kept, bookkeeping too (the history page leaves it out):
     # for a model with m2m history, simple-history reads excluded fields back on every save.
-    history = HistoricalRecords(m2m_fields=[co_ministries], history_change_reason_field=models.TextField(null=True))
+    history = HistoricalRecords(m2m_fields=[co_ministries], bases=[BillRecord],
+                                history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         ordering = ["key"]
