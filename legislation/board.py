@@ -257,7 +257,10 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
-    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
+    # The counts say how many cards there are; saying it to the database too keeps its planner from taking
+    # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
+    shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
+    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown])
     placed = defaultdict(list)
     for card in with_html(prepare_cards(with_card_details(first, user).order_by("key"), user)):
         placed[place(vars(card))].append(card)
