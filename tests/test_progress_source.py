@@ -43,6 +43,8 @@ EXPECTED = {
     "H03b-A-01": (None, ["publicatie"], 0),
     # 130 km/u: Actieagenda Auto this year (004)
     "H03b-A-02": (None, ["overig"], 0),
+    # doelsturing: an action agenda in 2024, the substance balance tested in pilots in 2025 (004)
+    "H04-V-01": (None, ["overig", "overig"], 0),
     # plastics: decision at the Voorjaarsnota 2025, a levy per 2028 (004, dates inferred)
     "H05-V-05": (None, ["overig", "inwerkingtreding"], 0),
     # Wetsvoorstel Jeugdbescherming: direction decided end 2024 (001), reform continued (003)
