@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
-from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models import Count, F, JSONField, Max, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Stage
+from .models import Bill, Chapter, Milestone, Ministry, Stage
 from .widgets import option_tags
 
 CARDS_PER_COLUMN = 20
@@ -88,6 +88,8 @@ def with_card_details(bills, user):
             next_date=Subquery(next_open.values("planned_date")[:1]),
             next_kind=Subquery(next_open.values("kind")[:1]),
             next_label=Subquery(next_open.values("label")[:1]),
+            next_label_en=Subquery(next_open.values("label_en")[:1]),
+            next_edited=Subquery(next_open.values("edited_fields")[:1], output_field=JSONField()),
         )
     )
 
@@ -100,7 +102,10 @@ def prepare_cards(cards, user):
     for card in cards:
         card.movable = rules.may_change(user, card)
         card.overdue = card.next_date is not None and card.next_date < today
-        card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
+        card.next_title = (
+            Milestone.shown_label(card.next_kind, card.next_label, card.next_label_en, card.next_edited or [])
+            if card.next_kind else ""
+        )
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
     return cards
@@ -136,10 +141,12 @@ def one_card(bill, user):
     next_open = (
         bill.milestones.filter(actual_date__isnull=True, planned_date__isnull=False)
         .order_by("planned_date", "id")
-        .values("planned_date", "kind", "label")
+        .values("planned_date", "kind", "label", "label_en", "edited_fields")
         .first()
     ) or {}
-    bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
+    bill.next_date, bill.next_kind, bill.next_label, bill.next_label_en, bill.next_edited = (
+        next_open.get(k) for k in ("planned_date", "kind", "label", "label_en", "edited_fields")
+    )
     return prepare_cards([bill], user)[0]
 
 

@@ -265,8 +265,13 @@ class Milestone(models.Model):
         ]
 
     def __str__(self):
-        label = self.label if "label" in self.edited_fields else in_language(self.label, self.label_en)
-        return label or self.get_kind_display()
+        return self.shown_label(self.kind, self.label, self.label_en, self.edited_fields)
+
+    @staticmethod
+    def shown_label(kind, label, label_en, edited_fields):
+        """What a milestone is called in the active language (the board has only these values)."""
+        label = label if "label" in edited_fields else in_language(label, label_en)
+        return label or str(MilestoneKind(kind).label)
 
 
 class Move(models.Model):
