@@ -28,6 +28,8 @@ EXPECTED = {
     "H01-A-08": (None, [], 1),
     # aftrek extra vervoerskosten: per 1 januari 2025 (004)
     "H01-A-10": (None, ["inwerkingtreding"], 0),
+    # dubbele algemene heffingskorting: frozen in 2025-2027 (004, day inferred)
+    "H01-A-13": (None, ["inwerkingtreding"], 0),
     # netto terugvorderen: vanaf 2026 (004, day inferred)
     "H01-V-05": (None, ["inwerkingtreding"], 0),
     # asielhervormingspakket: two bills to the RvS planned in the autumn (004), three sent in 2024,
