@@ -407,6 +407,21 @@ class TestDetail:
                      "Voorbereiding → Consultatie", "Alice", "Concept klaar", "Kamerbrief 2026", "2027-07-01"]:
             assert text in body
 
+    def test_texts_from_the_data_files_follow_the_language_and_inferred_dates_say_so(self, client_alice, make_bill):
+        bill = make_bill("wet", short_title="Tweetalige wet")
+        Milestone.objects.create(bill=bill, kind="overig", label="Brief aan de Kamer", label_en="Letter to the House",
+                                 planned_date=datetime.date(2030, 1, 1), date_inferred=True)
+        services.move_bill(bill, "voorbereiding", reason="Wordt voorbereid")
+        bill.moves.update(reason_en="Being drafted", date_inferred=True)
+        detail, board = reverse("bill-detail", args=[bill.key]), reverse("board")
+        body = client_alice.get(detail).content.decode()
+        assert "Brief aan de Kamer" in body and "Wordt voorbereid" in body and body.count("(datum afgeleid)") == 2
+        assert "Brief aan de Kamer" in client_alice.get(board, {"q": bill.key}).content.decode()
+        client_alice.post(reverse("set_language"), {"language": "en", "next": "/"})
+        body = client_alice.get(detail).content.decode()
+        assert "Letter to the House" in body and "Being drafted" in body and body.count("(date inferred)") == 2
+        assert "Letter to the House" in client_alice.get(board, {"q": bill.key}).content.decode()
+
     def test_milestones_are_editable_by_those_who_may_move_the_card(self, client, client_alice, bob, make_bill):
         bill = make_bill("wet")
         milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
