@@ -46,6 +46,14 @@ def cards_on(response):
     return cards
 
 
+def edit_milestone(client, milestone, version=None, **fields):
+    """Post the form of `milestone` on the item's page, as htmx does: `fields` without their prefix."""
+    data = {f"m{milestone.pk}-{name}": value for name, value in fields.items()}
+    if version is not None:
+        data["version"] = version
+    return client.post(reverse("milestone-edit", args=[milestone.pk]), data, headers=HTMX)
+
+
 def move(client, bill, stage, *, version=None, reason="", htmx=True, next_url=None):
     data = {"stage": stage, "version": bill.version if version is None else version, "reason": reason}
     if next_url:
@@ -399,12 +407,8 @@ class TestDetail:
         milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
         seen = bill.version
         rules.move_bill(bill, "voorbereiding", by=charlie)  # someone else changes the item meanwhile
-        prefix = f"m{milestone.pk}"
-        response = client_alice.post(
-            reverse("milestone-edit", args=[milestone.pk]),
-            {f"{prefix}-kind": "indiening_tk", f"{prefix}-precision": "day", f"{prefix}-planned_date": "2028-01-01", "version": seen},
-            headers=HTMX,
-        )
+        response = edit_milestone(client_alice, milestone, version=seen, kind="indiening_tk", precision="day",
+                                  planned_date="2028-01-01")
         assert response.status_code == 409
         assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()
         milestone.refresh_from_db()
@@ -413,9 +417,7 @@ class TestDetail:
     def test_a_malformed_date_is_explained_and_changes_nothing(self, client_alice, make_bill):
         bill = make_bill("wet")
         milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
-        data = {f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day",
-                f"m{milestone.pk}-planned_date": "31-02-2027"}
-        response = client_alice.post(reverse("milestone-edit", args=[milestone.pk]), data, headers=HTMX)
+        response = edit_milestone(client_alice, milestone, kind="indiening_tk", precision="day", planned_date="31-02-2027")
         assert response.status_code == 400
         assert "Voer een geldige datum in." in response.content.decode()
         milestone.refresh_from_db()
