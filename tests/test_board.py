@@ -60,6 +60,14 @@ def cards_on(response):
     return cards
 
 
+def edit_milestone(client, milestone, version=None, **fields):
+    """Post the form of `milestone` on the item's page, as htmx does: `fields` without their prefix."""
+    data = {f"m{milestone.pk}-{name}": value for name, value in fields.items()}
+    if version is not None:
+        data["version"] = version
+    return client.post(reverse("milestone-edit", args=[milestone.pk]), data, headers=HTMX)
+
+
 def move(client, bill, stage, *, version=None, reason="", htmx=True, next_url=None):
     data = {"stage": stage, "version": bill.version if version is None else version, "reason": reason}
     if next_url:
@@ -440,30 +448,22 @@ class TestDetail:
         milestone.refresh_from_db()
         assert milestone.planned_date == datetime.date(2027, 3, 1)
 
-    def test_a_milestone_edit_on_a_stale_page_is_refused(self, client_alice, charlie, make_bill):
+    @pytest.mark.parametrize("stale, planned, status, message", [
+        (True, "2028-01-01", 409, "Iemand anders heeft dit dossier gewijzigd"),  # someone else changed the item meanwhile
+        (False, "31-02-2027", 400, "Voer een geldige datum in."),
+    ])
+    def test_a_refused_milestone_edit_is_explained_and_changes_nothing(
+        self, client_alice, charlie, make_bill, stale, planned, status, message
+    ):
         bill = make_bill("wet")
         milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
         seen = bill.version
-        services.move_bill(bill, "voorbereiding", by=charlie)  # someone else changes the item meanwhile
-        prefix = f"m{milestone.pk}"
-        response = client_alice.post(
-            reverse("milestone-edit", args=[milestone.pk]),
-            {f"{prefix}-kind": "indiening_tk", f"{prefix}-precision": "day", f"{prefix}-planned_date": "2028-01-01", "version": seen},
-            headers=HTMX,
-        )
-        assert response.status_code == 409
-        assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()
-        milestone.refresh_from_db()
-        assert milestone.planned_date == datetime.date(2027, 1, 1)
-
-    def test_a_malformed_date_is_explained_and_changes_nothing(self, client_alice, make_bill):
-        bill = make_bill("wet")
-        milestone = Milestone.objects.create(bill=bill, kind="indiening_tk", planned_date=datetime.date(2027, 1, 1))
-        data = {f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day",
-                f"m{milestone.pk}-planned_date": "31-02-2027"}
-        response = client_alice.post(reverse("milestone-edit", args=[milestone.pk]), data, headers=HTMX)
-        assert response.status_code == 400
-        assert "Voer een geldige datum in." in response.content.decode()
+        if stale:
+            services.move_bill(bill, "voorbereiding", by=charlie)
+        response = edit_milestone(client_alice, milestone, version=seen, kind="indiening_tk", precision="day",
+                                  planned_date=planned)
+        assert response.status_code == status
+        assert message in response.content.decode()
         milestone.refresh_from_db()
         assert milestone.planned_date == datetime.date(2027, 1, 1)
 
