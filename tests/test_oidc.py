@@ -19,6 +19,7 @@ import pytest
 import requests
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
 from django.test import Client
 from django.urls import reverse
 
@@ -236,6 +237,27 @@ def test_a_provider_naming_another_issuer_is_refused(configured, settings):
     browser = Browser()
     browser.go(TRACKER + reverse("oidc_authentication_init"))
     refused(browser, UNTRUSTED)
+
+
+@pytest.mark.parametrize("change", ["issuer", "audience", "expiry"])
+def test_an_id_token_for_another_issuer_client_or_time_is_refused(configured, change):
+    # One provider signs with one issuer name, so the token's own checks are shown on a real token of it.
+    browser = Browser()
+    browser.sign_in("anna")
+    token = browser.client.session["oidc_id_token"]
+    backend = oidc.Backend()
+    metadata = oidc.provider()
+    backend.issuer, backend.OIDC_OP_JWKS_ENDPOINT = metadata["issuer"], metadata["jwks_uri"]
+    key = backend.retrieve_matching_jwk(token)
+    assert backend.get_payload_data(token, key)["sub"] == "anna"
+
+    if change == "issuer":
+        backend.issuer = "https://login.example.invalid/another-tenant/v2.0"
+    elif change == "audience":
+        backend.OIDC_RP_CLIENT_ID = "another-client"
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=change == "expiry")):
+        with pytest.raises(SuspiciousOperation):
+            backend.get_payload_data(token, key)
 
 
 def test_an_unreachable_provider_is_a_message_not_an_error(configured, settings):
