@@ -30,7 +30,9 @@ from legislation.models import Ministry
 logger = logging.getLogger(__name__)
 
 # The library's settings that discovery fills in instead.
-DISCOVERED = {"OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"}
+DISCOVERED = {
+    "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT",
+}
 
 
 class ProviderUnavailable(Exception):
@@ -172,7 +174,8 @@ class Refresh(SessionRefresh):
 
     @cached_property
     def exempt_urls(self):
-        return {reverse(name) for name in ("login", "logout", "oidc_authentication_init", "oidc_authentication_callback")}
+        names = ("login", "logout", "oidc_authentication_init", "oidc_authentication_callback")
+        return {reverse(name) for name in names}
 
     def is_refreshable_url(self, request):
         return enabled() and "HX-Request" not in request.headers and super().is_refreshable_url(request)

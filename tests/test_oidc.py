@@ -6,16 +6,19 @@ authorization code flow with PKCE (the provider requires it), state and nonce, a
 the discovery document, keys, tokens and userinfo from the provider over HTTP.
 """
 
+import contextlib
 import datetime
 import json
 import os
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 import requests
 import time_machine
 from django.contrib.auth import get_user_model
@@ -42,34 +45,39 @@ class Provider:
         self.accounts_file.write_text(json.dumps(accounts))
 
 
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory):
+@contextlib.contextmanager
+def running_provider(folder, tracker):
+    """The provider, for a tracker at the address `tracker` (its callback and login page are registered)."""
     if not (PROVIDER_DIR / "node_modules").is_dir():
         pytest.fail("The test provider is not installed: run `npm ci --prefix tests/oidc_provider`.")
-    accounts_file = tmp_path_factory.mktemp("oidc") / "accounts.json"
+    accounts_file = folder / "accounts.json"
     accounts_file.write_text("{}")
     env = {
         **os.environ,
         "ACCOUNTS": str(accounts_file),
         "CLIENT_ID": CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET,
-        "REDIRECT_URI": CALLBACK,
-        "POST_LOGOUT_REDIRECT_URI": TRACKER + "/accounts/login/",
+        "REDIRECT_URI": tracker + "/accounts/oidc/callback/",
+        "POST_LOGOUT_REDIRECT_URI": tracker + "/accounts/login/",
     }
     process = subprocess.Popen(
         [shutil.which("node"), "provider.js"], cwd=PROVIDER_DIR, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True,
     )
     try:
-        issuer = json.loads(process.stdout.readline())["issuer"]
-        yield Provider(issuer, accounts_file)
+        yield Provider(json.loads(process.stdout.readline())["issuer"], accounts_file)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def configured(settings, provider, db):
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    with running_provider(tmp_path_factory.mktemp("oidc"), TRACKER) as provider:
+        yield provider
+
+
+def configure(settings, provider):
     settings.OIDC_ISSUER = provider.issuer
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
@@ -82,6 +90,11 @@ def configured(settings, provider, db):
         anna={"email": "anna@minjenv.example", "given_name": "Anna", "family_name": "de Vries",
               "groups": ["JenV", "wetgeving-centraal", "Personeelsvereniging"]},
     )
+
+
+@pytest.fixture
+def configured(settings, provider, db):
+    configure(settings, provider)
     return provider
 
 
@@ -104,7 +117,7 @@ class Form(HTMLParser):
         self.done = self.done or tag == "form"
 
 
-class Browser:
+class UserAgent:
     """The user's browser: the tracker through the test client, the provider over HTTP."""
 
     def __init__(self):
@@ -153,7 +166,7 @@ def rights(user):
 
 
 def test_signing_in_creates_the_user_with_the_rights_of_the_claim(configured):
-    browser = Browser()
+    browser = UserAgent()
     authorize = browser.go(TRACKER + reverse("oidc_authentication_init"), until=configured.issuer)
     query = parse_qs(urlsplit(authorize).query)
     assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"]
@@ -171,10 +184,10 @@ def test_signing_in_creates_the_user_with_the_rights_of_the_claim(configured):
 
 
 def test_a_changed_claim_changes_the_rights_on_the_next_sign_in(configured):
-    Browser().sign_in("anna")
+    UserAgent().sign_in("anna")
     configured.set_accounts(anna={"email": "anna@minjenv.example", "groups": ["vws"]})
 
-    browser = Browser()
+    browser = UserAgent()
     browser.sign_in("anna")
 
     user = browser.user
@@ -182,7 +195,7 @@ def test_a_changed_claim_changes_the_rights_on_the_next_sign_in(configured):
     assert rights(user) == ({"VWS"}, {MINISTRY_GROUP}, False)
 
     configured.set_accounts(anna={"email": "anna@minjenv.example", "groups": []})
-    browser = Browser()
+    browser = UserAgent()
     browser.sign_in("anna")
     assert rights(browser.user) == (set(), set(), False)
     assert not browser.user.is_staff
@@ -207,7 +220,7 @@ UNTRUSTED = "Het antwoord van de identiteitsprovider kon niet worden vertrouwd"
 
 
 def test_a_wrong_state_is_refused(configured):
-    browser = Browser()
+    browser = UserAgent()
     callback = browser.sign_in("anna", until=CALLBACK)
     query = parse_qs(urlsplit(callback).query)
 
@@ -215,13 +228,13 @@ def test_a_wrong_state_is_refused(configured):
     refused(browser, UNTRUSTED)
 
     # The real state, now in a session that has since expired (or in another browser): refused too.
-    other = Browser()
+    other = UserAgent()
     other.go(callback)
     refused(other, "Inloggen via uw organisatie is niet gelukt")
 
 
 def test_a_wrong_nonce_is_refused(configured):
-    browser = Browser()
+    browser = UserAgent()
     authorize = browser.go(TRACKER + reverse("oidc_authentication_init"), until=configured.issuer)
     # The provider puts the nonce it was given in the ID token; the tracker kept another one.
     query = {key: values[0] for key, values in parse_qs(urlsplit(authorize).query).items()}
@@ -234,7 +247,7 @@ def test_a_wrong_nonce_is_refused(configured):
 def test_a_provider_naming_another_issuer_is_refused(configured, settings):
     # The same provider, reached under another name than the one it signs its tokens with.
     settings.OIDC_ISSUER = configured.issuer.replace("127.0.0.1", "localhost")
-    browser = Browser()
+    browser = UserAgent()
     browser.go(TRACKER + reverse("oidc_authentication_init"))
     refused(browser, UNTRUSTED)
 
@@ -242,7 +255,7 @@ def test_a_provider_naming_another_issuer_is_refused(configured, settings):
 @pytest.mark.parametrize("change", ["issuer", "audience", "expiry"])
 def test_an_id_token_for_another_issuer_client_or_time_is_refused(configured, change):
     # One provider signs with one issuer name, so the token's own checks are shown on a real token of it.
-    browser = Browser()
+    browser = UserAgent()
     browser.sign_in("anna")
     token = browser.client.session["oidc_id_token"]
     backend = oidc.Backend()
@@ -262,16 +275,17 @@ def test_an_id_token_for_another_issuer_client_or_time_is_refused(configured, ch
 
 def test_an_unreachable_provider_is_a_message_not_an_error(configured, settings):
     settings.OIDC_ISSUER = "http://127.0.0.1:9"  # the discard port: nothing listens
-    browser = Browser()
+    browser = UserAgent()
     browser.go(TRACKER + reverse("oidc_authentication_init"))
     refused(browser, "Het inlogsysteem van uw organisatie is niet bereikbaar")
 
 
 def test_an_expired_session_is_checked_again_at_the_provider(configured, settings):
-    browser = Browser()
+    browser = UserAgent()
     browser.sign_in("anna")
     configured.set_accounts(anna={"email": "anna@minjenv.example", "groups": ["VWS"]})
-    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=settings.OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS)
+    recheck = datetime.timedelta(seconds=settings.OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS)
+    later = datetime.datetime.now(datetime.UTC) + recheck
 
     # While the provider's session lasts, the check passes without a prompt and reads the claim again.
     with time_machine.travel(later + datetime.timedelta(minutes=1)):
@@ -288,7 +302,7 @@ def test_an_expired_session_is_checked_again_at_the_provider(configured, setting
 
 
 def test_logging_out_ends_the_providers_session_too(configured):
-    browser = Browser()
+    browser = UserAgent()
     browser.sign_in("anna")
 
     browser.go(TRACKER + reverse("logout"), data={})
@@ -302,7 +316,8 @@ def test_logging_out_ends_the_providers_session_too(configured):
     assert browser.url.startswith(configured.issuer) and "Provider login" in browser.text
 
 
-def test_without_password_login_only_a_superuser_logs_in_with_a_password(configured, settings, alice, django_user_model):
+def test_without_password_login_only_a_superuser_logs_in_with_a_password(configured, settings, alice,
+                                                                          django_user_model):
     settings.PASSWORD_LOGIN = False
     client = Client()
     page = client.get(reverse("login")).text
@@ -323,3 +338,38 @@ def test_password_login_stays_next_to_the_provider_by_default(configured, alice)
     assert 'type="password"' in page and reverse("oidc_authentication_init") in page
     response = client.post(reverse("login"), {"username": "alice", "password": "password-alice"})
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_in_a_browser_signing_in_and_out_pass_through_the_provider(browser, live_server, committed_register, settings,
+                                                                    tmp_path):
+    with running_provider(tmp_path, live_server.url) as provider:
+        configure(settings, provider)
+        # What settings.py adds with OIDC_ISSUER set (test below); without it Chromium stops the logout.
+        directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        form_action = [*directives["form-action"], provider.issuer]
+        settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "form-action": form_action}}
+        context = browser.new_context(locale="nl-NL")
+        page = context.new_page()
+        violations = []
+        page.on("console", lambda line: "Content Security Policy" in line.text and violations.append(line.text))
+        page.goto(f"{live_server.url}/")
+        page.get_by_role("link", name="Inloggen via uw organisatie").click()
+        page.fill("input[name=login]", "anna")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#board")).to_be_visible()
+        expect(page.locator(".who")).to_have_text("Anna de Vries")
+
+        page.get_by_role("button", name="Uitloggen").click()
+        page.locator("button[name=logout]").click()  # the provider asks to confirm
+        expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+        page.goto(f"{live_server.url}/")
+        expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+        context.close()
+        assert violations == []
+
+
+def test_with_an_issuer_the_settings_let_the_logout_form_lead_to_the_provider():
+    show = "from tracker import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    env = {**os.environ, "OIDC_ISSUER": "https://login.example.invalid/tenant/v2.0"}
+    output = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[\"'self'\", 'https://login.example.invalid']"
