@@ -146,6 +146,10 @@ class Backend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("The userinfo is about another subject than the ID token.")
         return {**payload, **userinfo}
 
+    def verify_claims(self, claims):
+        # Users are found and made by their address; without one, nobody is signed in.
+        return bool(claims.get("email"))
+
     def create_user(self, claims):
         email = claims["email"]
         taken = self.UserModel.objects.filter(username=email).exists()

@@ -201,6 +201,15 @@ def test_a_changed_claim_changes_the_rights_on_the_next_sign_in(configured):
     assert not browser.user.is_staff
 
 
+def test_a_user_without_an_email_address_is_not_signed_in(configured, settings):
+    settings.OIDC_RP_SCOPES = "openid profile groups"  # as a provider configured without addresses
+    configured.set_accounts(kees={"given_name": "Kees", "groups": ["JenV"]})
+    browser = UserAgent()
+    browser.sign_in("kees")
+    refused(browser, "Inloggen via uw organisatie is niet gelukt")
+    assert not get_user_model().objects.filter(first_name="Kees").exists()
+
+
 def test_rights_from_a_mapping_and_from_a_single_value(configured, settings):
     settings.OIDC_RIGHTS_CLAIM = "department"
     settings.OIDC_MINISTRIES = {"Directie Wetgeving JenV": "JenV", "a1b2-guid": "VWS"}
