@@ -69,6 +69,11 @@ def enabled():
     return bool(settings.OIDC_ISSUER)
 
 
+def password_login():
+    """Whether everyone may log in with a password: PASSWORD_LOGIN turns it off only next to a provider."""
+    return settings.PASSWORD_LOGIN or not enabled()
+
+
 def rights_from_claims(claims):
     """The codes of the ministries a user coordinates and whether they are the central coordinator.
 
@@ -164,7 +169,7 @@ class PasswordBackend(ModelBackend):
     """Django's password sign-in; with PASSWORD_LOGIN off, only for superusers (the break-glass account)."""
 
     def user_can_authenticate(self, user):
-        return super().user_can_authenticate(user) and (settings.PASSWORD_LOGIN or user.is_superuser)
+        return super().user_can_authenticate(user) and (password_login() or user.is_superuser)
 
 
 class Refresh(SessionRefresh):

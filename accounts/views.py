@@ -1,7 +1,6 @@
 import logging
 
 import requests
-from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -20,9 +19,7 @@ class LoginView(auth_views.LoginView):
     """The login page: the provider's button when OIDC is configured, the password form unless PASSWORD_LOGIN is off."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            oidc=oidc.enabled(), password_login=settings.PASSWORD_LOGIN or not oidc.enabled(), **kwargs
-        )
+        return super().get_context_data(oidc=oidc.enabled(), password_login=oidc.password_login(), **kwargs)
 
 
 def refused(request, message):
@@ -80,7 +77,6 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
         return refused(self.request, _("Signing in through your organisation did not succeed. Please try again."))
 
 
-@method_decorator(login_not_required, name="dispatch")
 class LogoutView(oidc_views.OIDCLogoutView):
     """Logs out here and, for users who signed in through the provider, there too (OIDC_OP_LOGOUT_URL_METHOD)."""
 

@@ -382,3 +382,11 @@ def test_with_an_issuer_the_settings_let_the_logout_form_lead_to_the_provider():
     env = {**os.environ, "OIDC_ISSUER": "https://login.example.invalid/tenant/v2.0"}
     output = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[\"'self'\", 'https://login.example.invalid']"
+
+
+def test_without_a_provider_passwords_stay_on_so_nobody_is_locked_out(settings, alice):
+    settings.PASSWORD_LOGIN = False
+    client = Client()
+    assert 'type="password"' in client.get(reverse("login")).text
+    response = client.post(reverse("login"), {"username": "alice", "password": "password-alice"})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(alice.pk)
