@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+import webhooks.tasks  # noqa: F401  (registers the task with every Celery app)
 from legislation import services
 from legislation.models import Flag, Ministry, MilestoneKind
 from legislation.policy import NeedsReason
@@ -48,22 +50,27 @@ class Request:
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every POST and answers `status` with `answer`.
 
-    With `hold` set, a request is recorded and then waits for `hold` before it is answered.
+    With `hold_after` set, the requests after that many are recorded and then
+    wait for `release` before they are answered.
     """
 
     def __init__(self, port=0):
-        self.requests, self.status, self.answer, self.hold = [], 200, b"ok", None
+        self.requests, self.status, self.answer = [], 200, b"ok"
+        self.hold_after, self.release = None, threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append(Request(self.headers, body))
-                if receiver.hold is not None:
-                    receiver.hold.wait(30)
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(receiver.answer)
+                if receiver.hold_after is not None and len(receiver.requests) > receiver.hold_after:
+                    receiver.release.wait(30)
+                try:
+                    self.send_response(receiver.status)
+                    self.end_headers()
+                    self.wfile.write(receiver.answer)
+                except OSError:
+                    pass  # the worker that asked is gone
 
             def log_message(self, *args):
                 pass
@@ -74,8 +81,7 @@ class Receiver:
         self.thread.start()
 
     def stop(self):
-        if self.hold is not None:
-            self.hold.set()
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -103,11 +109,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def signature(request):
+    return dict(part.split("=", 1) for part in request.headers["X-Tracker-Signature"].split(","))
+
+
 def signed_by(secret, request):
     """Verify the signature as the README tells receivers to: HMAC-SHA256 of "<t>.<body>" with the secret."""
-    fields = dict(part.split("=", 1) for part in request.headers["X-Tracker-Signature"].split(","))
+    fields = signature(request)
     expected = hmac.new(secret.encode(), fields["t"].encode() + b"." + request.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(fields["v1"], expected) and int(fields["t"]) == int(dt.datetime.now().timestamp())
+    return hmac.compare_digest(fields["v1"], expected)
 
 
 def endpoint(url, events=EVERY_EVENT, **fields):
@@ -137,6 +147,7 @@ def test_every_event_reaches_the_endpoint_once_with_a_valid_signature(receiver, 
     ]
     assert all(signed_by(hook.secret, request) for request in receiver.requests)
     assert not signed_by("another secret", receiver.requests[0])
+    assert {signature(request)["t"] for request in receiver.requests} == {str(int(NOW.timestamp()))}
     assert len({request.delivery_id for request in receiver.requests}) == 8
     assert {str(pk) for pk in Delivery.objects.values_list("uuid", flat=True)} == {
         request.delivery_id for request in receiver.requests
@@ -318,3 +329,59 @@ def test_a_worker_killed_mid_batch_leaves_its_claims_to_a_later_sweep_and_nothin
     assert {request.delivery_id for request in receiver.requests} == {
         str(pk) for pk in Delivery.objects.values_list("uuid", flat=True)
     }
+
+
+# A sweep run as a process of its own, its clock set past the lease of any claim it finds.
+SWEEP_AFTER_THE_LEASE = """
+import datetime as dt
+import django, time_machine
+django.setup()
+from django.core.management import call_command
+from webhooks.delivery import LEASE
+with time_machine.travel(dt.datetime.now(dt.UTC) + LEASE + dt.timedelta(seconds=1)):
+    call_command("send_webhooks")
+"""
+
+
+def test_a_worker_process_killed_while_posting_sends_no_acknowledged_delivery_twice(
+    committed_register, receiver, make_bill, charlie, python_process
+):
+    """A real `manage.py send_webhooks` process is killed (SIGKILL) while the receiver holds its second request."""
+    endpoint(receiver.url)
+    for _ in range(3):
+        services.move_bill(make_bill(), "voorbereiding", by=charlie)
+    receiver.hold_after = 1
+    worker = python_process("manage.py", "send_webhooks")
+    for _ in range(600):
+        if len(receiver.requests) == 2 or worker.poll() is not None:
+            break
+        time.sleep(0.05)
+    worker.kill()
+    worker.communicate()
+    assert len(receiver.requests) == 2
+    answered, in_flight = (request.delivery_id for request in receiver.requests)
+    receiver.hold_after = None
+    receiver.release.set()
+
+    again = python_process("manage.py", "send_webhooks")
+    assert again.communicate(timeout=60)[0].strip() == "0 webhooks delivered, 0 to retry, 0 given up."
+    assert len(receiver.requests) == 2  # the dead worker's claims hold until the lease ends
+
+    later = python_process("-c", SWEEP_AFTER_THE_LEASE)
+    out, err = later.communicate(timeout=60)
+    assert out.strip() == "2 webhooks delivered, 0 to retry, 0 given up.", err
+    ids = [request.delivery_id for request in receiver.requests]
+    # Each delivery went once, but the one the receiver never answered: it came again, with the same id.
+    assert ids.count(answered) == 1 and ids.count(in_flight) == 2 and len(set(ids)) == 3
+
+
+def test_a_celery_worker_on_redis_delivers_each_event_once_even_when_the_task_comes_twice(
+    committed_register, receiver, make_bill, charlie, run_twice_on_a_worker
+):
+    hook = endpoint(receiver.url)
+    for _ in range(2):
+        services.move_bill(make_bill(), "voorbereiding", by=charlie)
+    run_twice_on_a_worker("webhooks.tasks.send_webhooks", "redis://127.0.0.1:6379/11")
+    assert len(receiver.requests) == 2 and len({request.delivery_id for request in receiver.requests}) == 2
+    assert all(signed_by(hook.secret, request) for request in receiver.requests)
+    assert Delivery.objects.filter(sent_at__isnull=False).count() == 2

@@ -9,6 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reminders.admin import EmailStatusFilter
+
 from .models import Delivery, Endpoint, EventKind, new_secret
 
 
@@ -63,30 +65,13 @@ class EndpointAdmin(admin.ModelAdmin):
             _show_secret(self, request, endpoint)
 
 
-class StatusFilter(admin.SimpleListFilter):
-    title = _("status")
-    parameter_name = "status"
-    conditions = {
-        "waiting": Q(sent_at=None, failed_at=None),
-        "sent": Q(sent_at__isnull=False),
-        "failed": Q(failed_at__isnull=False),
-    }
-
-    def lookups(self, request, model_admin):
-        return [("waiting", _("waiting")), ("sent", _("delivered")), ("failed", _("given up"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in self.conditions:
-            return queryset.filter(self.conditions[self.value()])
-        return queryset
-
-
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     """What the sweep posted and heard back: to look at and to resend, not to edit."""
 
+    # The status filter is the reminder emails': the same columns (sent_at, failed_at) mean the same.
     list_display = ["event", "endpoint", "status", "attempts", "status_code", "short_answer", "next_attempt_at"]
-    list_filter = [StatusFilter, "event__kind", "endpoint"]
+    list_filter = [EmailStatusFilter, "event__kind", "endpoint"]
     list_select_related = ["event", "endpoint"]
     search_fields = ["event__bill__key", "endpoint__name"]
     fields = ["uuid", "event", "endpoint", "attempts", "next_attempt_at", "sent_at", "failed_at", "status_code",
@@ -97,7 +82,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status(self, delivery):
         if delivery.sent_at:
-            return gettext("delivered")
+            return gettext("sent")
         if delivery.failed_at:
             return gettext("given up")
         return gettext("waiting")
