@@ -385,3 +385,33 @@ def test_a_celery_worker_on_redis_delivers_each_event_once_even_when_the_task_co
     assert len(receiver.requests) == 2 and len({request.delivery_id for request in receiver.requests}) == 2
     assert all(signed_by(hook.secret, request) for request in receiver.requests)
     assert Delivery.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_an_admin_registers_an_endpoint_with_its_events_as_checkboxes_and_sees_its_secret_once(admin_client, vws):
+    add = reverse("admin:webhooks_endpoint_add")
+    page = admin_client.get(add).content.decode()
+    assert page.count('type="checkbox" name="events"') == 4
+    assert "Verplaatsingen (fasewijzigingen en markeringen)" in page and "Chatbericht (Slack, Mattermost, Teams)" in page
+
+    refused = admin_client.post(add, {"name": "Team", "url": "niet een adres", "form": "json", "active": "on"})
+    assert refused.status_code == 200 and not Endpoint.objects.exists()
+    assert "Voer een geldige URL in." in refused.content.decode()
+
+    fields = {"name": "Team VWS", "url": "https://chat.example.nl/hooks/abc", "ministry": vws.pk, "form": "chat",
+              "active": "on", "events": ["bill.moved", "bill.ended"]}
+    response = admin_client.post(add, fields, follow=True)
+    hook = Endpoint.objects.get()
+    assert (hook.events, hook.ministry, hook.form) == (["bill.moved", "bill.ended"], vws, "chat")
+    assert f"Het geheim van “Team VWS” is {hook.secret}" in response.content.decode()
+
+    change = admin_client.get(reverse("admin:webhooks_endpoint_change", args=[hook.pk])).content.decode()
+    assert hook.secret not in change and f"…{hook.secret[-4:]}" in change
+
+    old = hook.secret
+    response = admin_client.post(
+        reverse("admin:webhooks_endpoint_changelist"),
+        {"action": "new_secret", "_selected_action": [hook.pk]},
+        follow=True,
+    )
+    hook.refresh_from_db()
+    assert hook.secret != old and hook.secret in response.content.decode()
