@@ -391,7 +391,7 @@ def test_an_admin_registers_an_endpoint_with_its_events_as_checkboxes_and_sees_i
     add = reverse("admin:webhooks_endpoint_add")
     page = admin_client.get(add).content.decode()
     assert page.count('type="checkbox" name="events"') == 4
-    assert "Verplaatsingen (fasewijzigingen en markeringen)" in page and "Chatbericht (Slack, Mattermost, Teams)" in page
+    assert "Verplaatsingen" in page and "Eindtoestand bereikt" in page and "Chatbericht (Slack, Mattermost, Teams)" in page
 
     refused = admin_client.post(add, {"name": "Team", "url": "niet een adres", "form": "json", "active": "on"})
     assert refused.status_code == 200 and not Endpoint.objects.exists()

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,12 @@ from .models import Delivery, Endpoint, EventKind, new_secret
 
 class EndpointForm(forms.ModelForm):
     url = Endpoint._meta.get_field("url").formfield(assume_scheme="https")  # Django 6's default, already
-    events = forms.MultipleChoiceField(label=_("events"), choices=EventKind.choices, widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=EventKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Endpoint._meta.get_field("events").help_text,
+    )
 
     class Meta:
         model = Endpoint
@@ -70,7 +76,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     """What the sweep posted and heard back: to look at and to resend, not to edit."""
 
     # The status filter is the reminder emails': the same columns (sent_at, failed_at) mean the same.
-    list_display = ["event", "endpoint", "status", "attempts", "status_code", "short_answer", "next_attempt_at"]
+    list_display = ["created", "kind", "bill_key", "endpoint", "status", "attempts", "status_code", "short_answer"]
     list_filter = [EmailStatusFilter, "event__kind", "endpoint"]
     list_select_related = ["event", "endpoint"]
     search_fields = ["event__bill__key", "endpoint__name"]
@@ -78,6 +84,18 @@ class DeliveryAdmin(admin.ModelAdmin):
               "answer", "payload"]
     readonly_fields = fields
     actions = ["resend"]
+
+    @admin.display(description=_("created"), ordering="event__created_at")
+    def created(self, delivery):
+        return date_format(timezone.localtime(delivery.event.created_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("event"), ordering="event__kind")
+    def kind(self, delivery):
+        return delivery.event.get_kind_display()
+
+    @admin.display(description=_("key"))
+    def bill_key(self, delivery):
+        return delivery.event.payload["bill"]["key"]
 
     @admin.display(description=_("status"))
     def status(self, delivery):

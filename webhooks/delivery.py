@@ -124,19 +124,20 @@ def _excerpt(response):
 
 def _failed(delivery, claim, status_code, answer, report):
     now = timezone.now()
+    outcome = f"{status_code} {answer}" if status_code else answer
     if delivery.attempts >= MAX_ATTEMPTS:
         changes = {"failed_at": now}
         report.failed += 1
         logger.error(
-            "Gave up on webhook delivery %s to %s after %s attempts: %s %s",
-            delivery.uuid, delivery.endpoint.url, delivery.attempts, status_code or "", answer,
+            "Gave up on webhook delivery %s to %s after %s attempts: %s",
+            delivery.uuid, delivery.endpoint.url, delivery.attempts, outcome,
         )
     else:
         changes = {"next_attempt_at": now + FIRST_RETRY * 2 ** (delivery.attempts - 1)}
         report.retrying += 1
         logger.warning(
-            "Webhook delivery %s to %s failed (attempt %s), will retry: %s %s",
-            delivery.uuid, delivery.endpoint.url, delivery.attempts, status_code or "", answer,
+            "Webhook delivery %s to %s failed (attempt %s), will retry: %s",
+            delivery.uuid, delivery.endpoint.url, delivery.attempts, outcome,
         )
     Delivery.objects.filter(pk=delivery.pk, claim=claim).update(
         claimed_until=None, status_code=status_code, answer=answer, **changes

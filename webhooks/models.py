@@ -18,9 +18,9 @@ from legislation.models import Bill, Ministry
 
 
 class EventKind(models.TextChoices):
-    MOVED = "bill.moved", _("Moves (stage changes and flags)")
+    MOVED = "bill.moved", _("Moves")
     MILESTONE = "milestone.changed", _("Milestone changes")
-    ENDED = "bill.ended", _("Items entering an end state")
+    ENDED = "bill.ended", _("End state reached")
     # Not emitted yet: public-record proposals do not exist in the tracker; when they do, their write calls
     # `events.emit(EventKind.RECORD_PROPOSED, bill, {...})` (or sends a signal that webhooks/apps.py connects).
     RECORD_PROPOSED = "record.proposed", _("Public-record proposals")
@@ -39,7 +39,11 @@ class Endpoint(models.Model):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("address"), max_length=500, help_text=_("Where the tracker posts, e.g. https://…"))
     secret = models.CharField(_("secret"), max_length=64, default=new_secret, editable=False)
-    events = models.JSONField(_("events"), default=list)
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        help_text=_("Moves are stage changes and flags set or lifted; the end states are withdrawn, rejected and dropped."),
+    )
     ministry = models.ForeignKey(
         Ministry,
         models.CASCADE,
