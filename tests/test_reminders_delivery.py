@@ -305,7 +305,7 @@ def test_concurrent_sweeps_in_threads_send_each_email_once(committed_register, o
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="on PostgreSQL, the test above races threads")
-def test_concurrent_send_reminders_commands_send_each_email_once(owners, python_process, tmp_path):
+def test_concurrent_send_reminders_commands_send_each_email_once(committed_register, owners, python_process, tmp_path):
     """Two `manage.py send_reminders` processes at once, on this database, mail going to files as embedded."""
     processes = [python_process("manage.py", "send_reminders") for _ in range(2)]
     results = [(process.communicate(timeout=120), process.returncode) for process in processes]
