@@ -23,7 +23,7 @@ from django.urls import reverse
 
 import webhooks.tasks  # noqa: F401  (registers the task with every Celery app)
 from legislation import services
-from legislation.models import Flag, Ministry, MilestoneKind
+from legislation.models import Flag, Milestone, Ministry, MilestoneKind
 from legislation.policy import NeedsReason
 from webhooks import delivery as sweep
 from webhooks.delivery import LEASE, send_due_webhooks
@@ -209,6 +209,20 @@ def test_the_chat_form_is_a_dutch_sentence_with_the_items_link(receiver, clock, 
         {"text": f"{item} is verplaatst van “Consultatie” naar “Vervallen”. Reden: Het kabinet is gevallen\n{link}"},
         {"text": f"{item} is beëindigd: “Vervallen”. Reden: Het kabinet is gevallen\n{link}"},
     ]
+
+
+def test_a_milestone_met_by_a_move_is_a_milestone_change_after_the_move(receiver, clock, make_bill, charlie):
+    endpoint(receiver.url, [EventKind.MILESTONE, EventKind.MOVED])
+    bill = make_bill(stage="voorbereiding")
+    Milestone.objects.create(bill=bill, kind=MilestoneKind.CONSULTATIE_START, planned_date=dt.date(2025, 4, 1))
+    services.move_bill(bill, "consultatie", by=charlie)
+    send_due_webhooks()
+    moved, met = (request.json for request in receiver.requests)
+    assert moved["type"] == "bill.moved" and met["type"] == "milestone.changed"
+    assert met["milestone"] | {"id": None} == {
+        "id": None, "action": "changed", "changed": ["actual_date"], "kind": "consultatie_start", "label": "",
+        "planned_date": "2025-04-01", "actual_date": "2025-03-19",
+    }
 
 
 def test_a_write_that_rolls_back_or_is_refused_sends_nothing(receiver, clock, make_bill, charlie):
