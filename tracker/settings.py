@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "legislation",
     "reminders",
     "overview",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,7 @@ LOGGING = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails and feeds
 REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
+WEBHOOK_SWEEP_SECONDS = int(os.environ.get("WEBHOOK_SWEEP_SECONDS", "60"))  # webhooks/delivery.py
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there (below)
@@ -273,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REMINDER_SWEEP_SECONDS,
         # A sweep still queued when the next is due is pointless: the next one does the same work.
         "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+    "send-webhooks": {
+        "task": "webhooks.tasks.send_webhooks",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOK_SWEEP_SECONDS},
     },
 }
 # A send must end well within the claim on its email (reminders/sweep.py, LEASE).
