@@ -28,12 +28,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 
 from . import rules
 from .history import bill_history, may_revert, revert
 from .models import Bill, Flag, Milestone, Ministry, Stage
 from .resources import MilestoneResource, RegisterResource
+from .spreadsheets import CSV, XLSX
 
 admin.site.site_header = gettext_lazy("Legislation tracker: administration")
 admin.site.site_title = gettext_lazy("Legislation tracker")
