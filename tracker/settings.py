@@ -106,6 +106,11 @@ DATABASES = {
 # Every select of a form that lists ministries or chapters would otherwise open a cursor on the
 # server, three round trips for fifteen rows; it is also what a transaction pooler (PgBouncer) needs.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down, unreachable or not PostgreSQL fails in seconds instead of holding the request.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+# Seconds each of /health/'s statements may take; a slower database is reported as failing.
+HEALTH_TIMEOUT = float(os.environ.get("HEALTH_TIMEOUT", "2"))
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
