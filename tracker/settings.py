@@ -217,7 +217,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wetgevingsmonitor <no
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_calendar_tokens": {"()": "tracker.logs.HideCalendarTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
