@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -16,6 +17,8 @@ from .filters import BillFilter
 from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
+
+SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def bill_filter(request, params, queryset=None):
@@ -61,16 +64,20 @@ def board_column(request, stage):
     if stage not in Stage.values:
         return HttpResponse(status=404)
     params = request.GET.copy()
-    offset = params.pop("offset", ["0"])[-1]
-    offset = int(offset) if offset.isdigit() else 0
-    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
+    offset = params.pop("offset", [""])[-1] or "0"
     lane = params.get("lane", "")
+    # ASCII digits that a database integer holds: "²" is a digit to str.isdigit, not to int().
+    if not SMALL_NUMBER.fullmatch(offset) or lane and not SMALL_NUMBER.fullmatch(lane):
+        message = _("The position in the column and the lane must be whole numbers of at most nine digits.")
+        return render(request, "400.html", {"message": message}, status=400)
+    offset = int(offset)
+    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
     cards = column_cards(
         bill_filter(request, params).qs,
         request.user,
         stage=stage,
         lane_field=lane_field,
-        lane_key=int(lane) if lane.isdigit() else None,
+        lane_key=int(lane) if lane else None,
         offset=offset,
         limit=CARDS_PER_COLUMN + 1,  # one more, to know whether to offer more
     )

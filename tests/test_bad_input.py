@@ -97,8 +97,22 @@ def test_filters_with_bad_input(client_alice, params):
     response = client_alice.get(reverse("board"), params, headers=HTMX)
     assert response.status_code in ((400,) if answer == 400 else (200, 204))
     assert client_alice.get(reverse("bill-list"), params).status_code == answer
-    assert client_alice.get(reverse("board-column", args=["aangekondigd"]), params).status_code == answer
+    offset = params.get("offset", "")
+    column_answer = 400 if answer == 400 or not (offset == "" or is_offset(offset)) else 200
+    assert client_alice.get(reverse("board-column", args=["aangekondigd"]), params).status_code == column_answer
     assert state() == before
+
+
+def is_offset(text):
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+@pytest.mark.parametrize("name", ["offset", "lane"])
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, str(2**63), "-1", "1.5", " 3"])
+def test_a_bad_offset_or_lane_of_a_column_is_a_400(client_alice, name, value):
+    response = client_alice.get(reverse("board-column", args=["aangekondigd"]), {"lanes": "ministry", name: value})
+    assert response.status_code == 400
+    assert "gehele getallen" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", [
