@@ -47,5 +47,5 @@ def calendar_feed(request, token):
         ReminderPreference.objects.select_related("user"), calendar_token=token, user__is_active=True
     )
     response = HttpResponse(calendar_for(preference.user), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=900"
+    response["Cache-Control"] = "private, no-store"  # the address is the key: no cache should keep the answer
     return response

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from legislation.models import Bill
 from reminders.sweep import send_due_reminders
+from tests.test_admin import as_staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +88,52 @@ def test_password_guessing_is_stopped(client, alice, attempts):
     response = client.post(login, {"username": "alice", "password": "password-alice"})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                    "Cross-Origin-Opener-Policy")
+
+
+@pytest.mark.parametrize("name, args", [
+    ("board", []), ("bill-list", []), ("register-csv", []), ("overview", []), ("overview-xlsx", []),
+    ("reminder-settings", []), ("bill-detail", ["first"]), ("admin:legislation_bill_changelist", []),
+])
+def test_every_authenticated_page_and_download_is_kept_by_no_cache(client, alice, name, args):
+    as_staff(client, alice)
+    if args == ["first"]:
+        args = [Bill.objects.order_by("key").first().key]
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_the_calendar_feed_is_kept_by_no_cache(client, alice):
+    from reminders.models import ReminderPreference
+
+    response = client.get(reverse("reminder-calendar", args=[ReminderPreference.of(alice).calendar_token]))
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+
+
+def test_error_pages_carry_the_security_headers_of_the_other_pages(client, alice, monkeypatch):
+    client.force_login(alice)
+    expected = {name: client.get(reverse("board"))[name] for name in SECURITY_HEADERS}
+    monkeypatch.setattr("legislation.views.build_board", lambda *args, **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    errors = {
+        404: client.get("/bestaat-niet/"),
+        400: client.get(reverse("bill-list"), {"q": "\x00"}),
+        500: client.get(reverse("board")),
+        405: client.delete(reverse("board")),
+    }
+    for status, response in errors.items():
+        assert response.status_code == status
+        assert {name: response.get(name) for name in SECURITY_HEADERS} == expected, status
+        assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}, status
+    client.logout()
+    for _ in range(5):
+        locked = client.post(reverse("login"), {"username": "alice", "password": "raden"})
+    no_token = Client(enforce_csrf_checks=True).post(reverse("board"))
+    for status, response in ((429, locked), (403, no_token)):
+        assert response.status_code == status
+        assert {name: response.get(name) for name in SECURITY_HEADERS} == expected, status
