@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -137,3 +138,53 @@ def test_error_pages_carry_the_security_headers_of_the_other_pages(client, alice
     for status, response in ((429, locked), (403, no_token)):
         assert response.status_code == status
         assert {name: response.get(name) for name in SECURITY_HEADERS} == expected, status
+
+
+def web_process_options(**env):
+    """gunicorn's options as the Procfile's `web` line gives them in the environment `env`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    words = subprocess.run(["sh", "-c", f"for word in {line[4:]}; do printf '%s\\n' \"$word\"; done"],
+                           env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, check=True)
+    from gunicorn.config import Config
+
+    return Config().parser().parse_args(words.stdout.splitlines()[2:])
+
+
+def test_two_deployments_on_one_host_have_their_own_gunicorn_control_socket():
+    first, second = web_process_options(VAR_DIR="/srv/a/var"), web_process_options(VAR_DIR="/srv/b/var")
+    assert first.control_socket and first.control_socket.startswith("/srv/a/var/")
+    assert second.control_socket.startswith("/srv/b/var/")
+
+
+def test_no_request_holds_a_web_worker_longer_than_the_configured_time():
+    assert web_process_options().timeout == 30
+    assert web_process_options(WEB_TIMEOUT="12").timeout == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement timeouts are PostgreSQL's")
+class TestStatementTimeout:
+    def test_the_web_processes_connections_cut_off_a_long_statement(self, db, settings):
+        import tracker.wsgi  # noqa: F401  (the web's entry point, which sets the limit on each connection)
+
+        settings.WEB_STATEMENT_TIMEOUT = 7
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SHOW statement_timeout")
+                assert cursor.fetchone()[0] == "7s"
+        finally:
+            other.close()
+
+    def test_a_statement_cut_off_is_a_dutch_page_saying_so(self, client, alice, monkeypatch):
+        client.force_login(alice)
+
+        def slow(*args, **kwargs):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 100")
+                cursor.execute("SELECT pg_sleep(5)")
+
+        monkeypatch.setattr("legislation.views.build_board", slow)
+        client.raise_request_exception = False
+        response = client.get(reverse("board"))
+        assert response.status_code == 503 and response["Retry-After"]
+        assert "Dit kostte de database te veel tijd" in response.content.decode()

@@ -113,6 +113,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 # Seconds each of /health/'s statements may take; a slower database is reported as failing.
 HEALTH_TIMEOUT = float(os.environ.get("HEALTH_TIMEOUT", "2"))
+# Seconds a statement of a web request may take (tracker/wsgi.py), well under gunicorn's WEB_TIMEOUT (Procfile).
+WEB_STATEMENT_TIMEOUT = float(os.environ.get("WEB_STATEMENT_TIMEOUT", "10"))
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
