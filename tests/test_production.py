@@ -188,3 +188,19 @@ class TestStatementTimeout:
         response = client.get(reverse("board"))
         assert response.status_code == 503 and response["Retry-After"]
         assert "Dit kostte de database te veel tijd" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/accounts/password_reset/", "/accounts/password_reset/done/",
+                                  "/accounts/reset/MQ/set-password/", "/accounts/reset/done/"])
+def test_there_is_no_password_reset_by_email(client, alice, mailoutbox, path):
+    alice.email = "alice@example.invalid"
+    alice.save()
+    assert client.get(path).status_code in (302, 404)  # logging in first, then nothing there
+    client.force_login(alice)
+    assert client.post(path, {"email": alice.email}).status_code == 404
+    assert mailoutbox == []
+
+
+def test_a_logged_in_user_still_changes_their_password(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("password_change")).status_code == 200
