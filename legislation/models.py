@@ -1,7 +1,8 @@
 """The register: ministries, chapters, bills and what happens to them.
 
 The vocabulary (stages, instruments, flags, milestone kinds) is defined here;
-which moves are allowed, and who may make them, is decided in `rules.py`.
+which moves are allowed, and who may make them, is decided in `policy.py`;
+every write goes through `services.py`.
 """
 
 from django.conf import settings
@@ -178,25 +179,6 @@ class Bill(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.short_title}"
-
-    class VersionConflict(Exception):
-        """The bill no longer has the version a save was made against (`save_against`)."""
-
-    def save_against(self, version, **kwargs):
-        """Save only if the row still has `version`: the check and the write are one UPDATE."""
-        self._saved_against = version
-        try:
-            self.save(**kwargs)
-        finally:
-            del self._saved_against
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
-        version = getattr(self, "_saved_against", None)
-        if version is None:
-            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
-        if not super()._do_update(base_qs.filter(version=version), using, pk_val, values, update_fields, forced_update):
-            raise Bill.VersionConflict
-        return True
 
     @property
     def flags(self):

@@ -119,7 +119,7 @@ def test_the_calendar_feed_is_kept_by_no_cache(client, alice):
 def test_error_pages_carry_the_security_headers_of_the_other_pages(client, alice, monkeypatch):
     client.force_login(alice)
     expected = {name: client.get(reverse("board"))[name] for name in SECURITY_HEADERS}
-    monkeypatch.setattr("legislation.views.build_board", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr("legislation.board.build_board", lambda *args, **kwargs: 1 / 0)
     client.raise_request_exception = False
     errors = {
         404: client.get("/bestaat-niet/"),
@@ -183,7 +183,7 @@ class TestStatementTimeout:
                 cursor.execute("SET LOCAL statement_timeout = 100")
                 cursor.execute("SELECT pg_sleep(5)")
 
-        monkeypatch.setattr("legislation.views.build_board", slow)
+        monkeypatch.setattr("legislation.board.build_board", slow)
         client.raise_request_exception = False
         response = client.get(reverse("board"))
         assert response.status_code == 503 and response["Retry-After"]
