@@ -104,11 +104,16 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
     def save_model(self, request, obj, form, change):
         stored = Bill.objects.get(pk=obj.pk)  # `obj` holds the form's values already
         edits = {name: form.cleaned_data[name] for name in EDITABLE_BILL_FIELDS if name in form.cleaned_data}
+        read = stored.version
         services.change_bill(stored, by=request.user, expected_version=form.cleaned_data["version"],
                              co_ministries=form.cleaned_data["co_ministries"], **edits)
+        form.stored_bill, form.bill_claimed = stored, stored.version != read
 
     def save_related(self, request, form, formsets, change):
         # The co-responsible ministries were saved with the bill, by `save_model`.
+        if not form.bill_claimed and any(formset.has_changed() for formset in formsets):
+            # Only milestones changed: they too are saved only over the version the user saw, as on the board.
+            services.claim_version(form.stored_bill, form.cleaned_data["version"])
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
