@@ -195,7 +195,10 @@ def milestone_add(request, key):
     form = MilestoneForm(request.POST, prefix="new")
     if not form.is_valid():
         return render_detail(request, bill, status=400, new_milestone=form)
-    services.add_milestone(bill, by=request.user, **form.cleaned_data)
+    try:
+        services.add_milestone(bill, by=request.user, **form.cleaned_data)
+    except RuleError as error:
+        return render_detail(request, bill, status=refusal(error), new_milestone=form, refusal=error.message)
     return milestone_saved(request, key)
 
 

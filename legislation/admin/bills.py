@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from .. import services
 from ..history import bill_history, may_revert, revert
 from ..models import Bill, Flag, Stage
-from ..policy import EDITABLE_BILL_FIELDS, RuleError, StaleVersion
+from ..policy import EDITABLE_BILL_FIELDS, NotAllowed, RuleError
 from ..resources import RegisterResource
 from ..selectors import has_overdue
 from .access import ChangeOnlyOwnBills
@@ -96,9 +96,11 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except StaleVersion as stale:
-            # Everything of this save was rolled back; show the bill as it is now.
-            self.message_user(request, stale.message, messages.ERROR)
+        except RuleError as refusal:
+            if isinstance(refusal, NotAllowed):
+                raise
+            # Everything of this save was rolled back (a stale version, too many milestones); show the bill as it is now.
+            self.message_user(request, refusal.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
