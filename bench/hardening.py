@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, environment, prepare
+from common import ROOT, throwaway
 from load import PASSWORD, Browser, start_gunicorn
 
 
@@ -60,9 +60,11 @@ def main():
     parser.add_argument("--milestones", type=int, default=100, help="milestones of one item (100: the most allowed)")
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
+    with throwaway(args.database_url) as env:
+        measure(args, env)
 
-    env = environment(args.database_url)
-    prepare(env["DATABASE_URL"])
+
+def measure(args, env):
     import tablib
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission

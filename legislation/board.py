@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.cache import caches
-from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -23,9 +23,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .filters import BillFilter
-from .models import Bill, Chapter, MilestoneKind, Ministry, Stage
-from .policy import END_STATES, MAIN_LINE, Position, allowed_targets
-from .selectors import is_overdue, may_change, ministry_ids, next_open_milestone, open_milestones
+from .models import Bill, Chapter, Milestone, Ministry, Stage
+from .policy import END_STATES, MAIN_LINE, MILESTONES_MET_BY, Position, allowed_targets
+from .selectors import is_overdue, may_change, ministry_ids, read_next_open_milestone, with_next_open_milestone
 from .widgets import Select, option_tags
 
 CARDS_PER_COLUMN = 20
@@ -119,18 +119,9 @@ def board_page(request, params, stamp):
 
 def with_card_details(bills, user):
     """The bills as cards: only the fields a card shows, and each one's next open milestone."""
-    next_open = open_milestones().filter(bill=OuterRef("pk"))
     if ministry_ids(user):
         bills = bills.prefetch_related("co_ministries")  # may_change asks whether they share the bill
-    return (
-        bills.select_related("chapter", "lead_ministry")
-        .only(*CARD_FIELDS)
-        .annotate(
-            next_date=Subquery(next_open.values("planned_date")[:1]),
-            next_kind=Subquery(next_open.values("kind")[:1]),
-            next_label=Subquery(next_open.values("label")[:1]),
-        )
-    )
+    return with_next_open_milestone(bills.select_related("chapter", "lead_ministry").only(*CARD_FIELDS))
 
 
 def prepare_cards(cards, user):
@@ -141,7 +132,10 @@ def prepare_cards(cards, user):
     for card in cards:
         card.movable = may_change(user, card)
         card.overdue = is_overdue(card.next_date, None, today)
-        card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
+        card.next_title = (
+            Milestone.shown_label(card.next_kind, card.next_label, card.next_label_en, card.next_edited or [])
+            if card.next_kind else ""
+        )
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
     return cards
@@ -173,9 +167,14 @@ def _stage_options(targets, selected, language):
 
 
 def one_card(bill, user):
-    """The card of one bill, as the board shows it (`bill` with its chapter and lead ministry at hand)."""
-    next_open = next_open_milestone(bill)
-    bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
+    """The card of one bill, as the board shows it.
+
+    `bill` has its chapter and lead ministry at hand, and its next open
+    milestone as read with it (`selectors.with_next_open_milestone`). Read
+    again only if entering its stage may have met that milestone.
+    """
+    if bill.next_kind in MILESTONES_MET_BY.get(bill.stage, ()):
+        read_next_open_milestone(bill)
     return prepare_cards([bill], user)[0]
 
 
@@ -260,7 +259,10 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
-    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
+    # The counts say how many cards there are; saying it to the database too keeps its planner from taking
+    # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
+    shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
+    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown])
     placed = defaultdict(list)
     for card in with_html(prepare_cards(with_card_details(first, user).order_by("key"), user)):
         placed[place(vars(card))].append(card)

@@ -71,9 +71,10 @@ def bill_history(bill):
     for model, record in records:
         fields = _tracked_fields(model)
         values = {field.name: _value(record, field) for field in fields}
-        if model == "bill":
-            values["co_ministries"] = co_ministries[record.history_id]
         before = previous.get((model, record.id))
+        if model == "bill":
+            kept = record.co_ministries_recorded or before is None
+            values["co_ministries"] = co_ministries[record.history_id] if kept else before["co_ministries"]
         previous[(model, record.id)] = values
         made = {"when": record.history_date, "who": record.history_user, "reason": record.history_change_reason or "",
                 "model": model, "object_label": _label(model, record), "history_id": record.history_id}
@@ -98,13 +99,7 @@ def revert(model, history_id, field, *, by):
         raise RevertRefused(_("Only the central coordinator can undo changes."))
     history = RECORDED[model].history
     record = history.get(history_id=history_id)
-    before = (
-        history.filter(id=record.id)
-        .filter(Q(history_date__lt=record.history_date)
-                | Q(history_date=record.history_date, history_id__lt=history_id))
-        .order_by("history_date", "history_id")
-        .last()
-    )
+    before = _records_up_to(record).exclude(history_id=record.history_id).last()
     if record.history_type != "~" or before is None:
         raise RevertRefused(_("Only the change of a field can be undone."))
     label = _field_label(model, field)
@@ -146,9 +141,20 @@ def _value(record, field):
     return getattr(record, field.attname)
 
 
+def _records_up_to(record):
+    """The records of `record`'s object up to and including it, in order."""
+    return (
+        record.__class__.objects.filter(id=record.id)
+        .filter(Q(history_date__lt=record.history_date)
+                | Q(history_date=record.history_date, history_id__lte=record.history_id))
+        .order_by("history_date", "history_id")
+    )
+
+
 def _recorded_value(record, name):
     if name == "co_ministries":
-        return _co_ministry_rows(Q(history_id=record.history_id))[record.history_id]
+        kept = _records_up_to(record).filter(co_ministries_recorded=True).last() or record
+        return _co_ministry_rows(Q(history_id=kept.history_id))[kept.history_id]
     return getattr(record, record._meta.get_field(name).attname)
 
 

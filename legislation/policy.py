@@ -61,7 +61,13 @@ PATHS = {
         Stage.GEPUBLICEERD,
         Stage.IN_WERKING,
     ),
+    # A circular or policy rule, and a decision such as a traffic decision, are made by the
+    # minister or road authority alone and take effect once published.
+    Instrument.CIRCULAIRE: (Stage.AANGEKONDIGD, Stage.VOORBEREIDING, Stage.GEPUBLICEERD, Stage.IN_WERKING),
+    Instrument.BESLUIT: (Stage.AANGEKONDIGD, Stage.VOORBEREIDING, Stage.GEPUBLICEERD, Stage.IN_WERKING),
 }
+# An AMvRB goes the AMvB's way, through the rijksministerraad.
+PATHS[Instrument.AMVRB] = PATHS[Instrument.AMVB]
 
 # Entering a stage (going forward) means these milestones were met that day.
 MILESTONES_MET_BY = {

@@ -9,7 +9,7 @@ admin, the board, the calendar, the reminder sweep and the overview call these.
 from collections import defaultdict
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import policy
@@ -23,13 +23,21 @@ class Actor:
         self.user = user
         self.is_active = user.is_authenticated and user.is_active
 
+    # Both are read with the user when it signed in with a password (accounts.backends.with_rights), else here.
+
     @cached_property
     def ministry_ids(self):
+        if hasattr(self.user, "coordinated_ministries"):
+            return frozenset(int(pk) for pk in (self.user.coordinated_ministries or "").split(",") if pk)
         return frozenset(self.user.ministries.values_list("id", flat=True))
 
     @cached_property
     def steers_all(self):
-        return self.is_active and self.user.has_perm("legislation.move_all_bills")
+        if not self.is_active:
+            return False
+        if hasattr(self.user, "steers_all_bills"):
+            return self.user.is_superuser or self.user.steers_all_bills
+        return self.user.has_perm("legislation.move_all_bills")
 
 
 def actor(user):
@@ -85,9 +93,25 @@ def open_milestones():
     return Milestone.objects.filter(actual_date__isnull=True, planned_date__isnull=False).order_by("planned_date", "id")
 
 
-def next_open_milestone(bill):
-    """The planned date, kind and label of `bill`'s next open milestone ({} if none)."""
-    return open_milestones().filter(bill=bill).values("planned_date", "kind", "label").first() or {}
+# What a card shows of a bill's next open milestone: its attribute on the bill, and the milestone's field.
+NEXT_MILESTONE = (("next_date", "planned_date"), ("next_kind", "kind"), ("next_label", "label"),
+                  ("next_label_en", "label_en"), ("next_edited", "edited_fields"))
+
+
+def with_next_open_milestone(bills):
+    """Annotate each of `bills` with its next open milestone's fields (`NEXT_MILESTONE`)."""
+    next_open = open_milestones().filter(bill=OuterRef("pk"))
+    return bills.annotate(**{
+        name: Subquery(next_open.values(field)[:1], output_field=Milestone._meta.get_field(field))
+        for name, field in NEXT_MILESTONE
+    })
+
+
+def read_next_open_milestone(bill):
+    """Set `bill`'s next open milestone's fields (`NEXT_MILESTONE`) on it, read now."""
+    found = open_milestones().filter(bill=bill).values(*(field for _name, field in NEXT_MILESTONE)).first() or {}
+    for name, field in NEXT_MILESTONE:
+        setattr(bill, name, found.get(field))
 
 
 def followed_by(user):

@@ -81,18 +81,21 @@ def claim_version(bill, expected, *, by=None, reason="", co_ministries=None, **c
         finally:
             del bill.skip_history_when_saving
     if changes or co_ministries is not None:
-        _record(bill, by, reason)
+        _record(bill, by, reason, with_co_ministries=co_ministries is not None)
 
 
-def _record(bill, by, reason):
-    """Add `bill` as it now is to its history, with its co-ministries at that moment (as simple-history does)."""
+def _record(bill, by, reason, *, with_co_ministries):
+    """Add `bill` as it now is to its history; its co-ministries only `with_co_ministries` (they changed)."""
     with attributed(bill, by, reason):
-        (record,) = Bill.history.bulk_history_create([bill], update=True)
-    snapshot = Bill.history.model.co_ministries.model
-    snapshot.objects.bulk_create(
-        snapshot(history=record, id=row.pk, bill_id=row.bill_id, ministry_id=row.ministry_id)
-        for row in Bill.co_ministries.through.objects.filter(bill=bill)
-    )
+        (record,) = Bill.history.bulk_history_create(
+            [bill], update=True, custom_historical_attrs={"co_ministries_recorded": with_co_ministries}
+        )
+    if with_co_ministries:
+        snapshot = Bill.history.model.co_ministries.model
+        snapshot.objects.bulk_create(
+            snapshot(history=record, id=row.pk, bill_id=row.bill_id, ministry_id=row.ministry_id)
+            for row in Bill.co_ministries.through.objects.filter(bill=bill)
+        )
 
 
 def touch(bill_id):

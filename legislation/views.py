@@ -16,7 +16,7 @@ from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
-from .selectors import may_change
+from .selectors import may_change, with_next_open_milestone
 
 SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -46,7 +46,8 @@ def board_column(request, stage):
 
 def bill_on_card(key):
     # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
-    return get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry"), key=key)
+    # The next open milestone is read with it, for the card the answer shows (board.one_card).
+    return get_object_or_404(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")), key=key)
 
 
 def back_url(request, default, url=None):

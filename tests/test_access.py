@@ -12,6 +12,7 @@ PUBLIC = {
     "set_language",  # the language of the login page
     "reminder-calendar",  # calendar apps cannot log in: the secret token in the address is the key
     "health",  # for monitoring
+    "oidc_authentication_init", "oidc_authentication_callback",  # signing in through the identity provider
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
 }
 

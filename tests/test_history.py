@@ -121,6 +121,18 @@ class TestRevert:
         assert bill.short_title == "Testwet"
         assert last_record(bill).history_change_reason == "Teruggedraaid door Charlie"
 
+    def test_co_ministries_read_right_across_moves_that_do_not_copy_them(self, make_bill, charlie, vws):
+        bill = make_bill("wet")
+        services.change_bill(bill, by=charlie, co_ministries=[vws])
+        services.move_bill(bill, "voorbereiding", by=charlie)  # a record without the co-ministries
+        assert not last_record(bill).co_ministries_recorded
+        services.change_bill(bill, by=charlie, co_ministries=[])
+        services.move_bill(bill, "consultatie", by=charlie)
+        changes = [c for c in history.bill_history(bill) if c.field == "co_ministries"]
+        assert [(c.old, c.new) for c in changes] == [("VWS", ""), ("", "VWS")]
+        history.revert("bill", changes[0].history_id, "co_ministries", by=charlie)
+        assert list(bill.co_ministries.all()) == [vws]
+
     def test_a_stage_change_is_undone_by_a_move_back(self, make_bill, alice, charlie):
         bill = make_bill("wet", stage="raad_van_state")
         services.move_bill(bill, "tweede_kamer", by=alice)

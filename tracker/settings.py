@@ -8,6 +8,7 @@ on the embedded default: SQLite in var/ and mail written to files in var/mail/.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.oidc.Refresh",  # rights read again from the identity provider now and then (README, "Sign-in")
     "tracker.middleware.PrivatePagesMiddleware",
     # After the user is known, so that its page shows the menu.
     "tracker.middleware.RefuseNullCharactersMiddleware",
@@ -131,7 +133,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that password guessing is stopped before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.oidc.PasswordBackend",
 ]
 # After 5 wrong passwords for one username from one address, that pair waits 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -145,6 +147,28 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in through the organisation's identity provider (OpenID Connect, README "Sign-in"), by
+# mozilla-django-oidc; its endpoints come from the issuer's discovery document (accounts/oidc.py).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RIGHTS_CLAIM = os.environ.get("OIDC_RIGHTS_CLAIM", "groups")
+OIDC_MINISTRIES = dict(
+    pair.strip().rsplit("=", 1) for pair in os.environ.get("OIDC_MINISTRIES", "").split(",") if "=" in pair
+)
+OIDC_CENTRAL_VALUE = os.environ.get("OIDC_CENTRAL_VALUE", "wetgeving-centraal")
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(os.environ.get("OIDC_RECHECK_SECONDS", "900"))
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_STORE_ID_TOKEN = True  # the hint for the provider's logout
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.provider_logout_url"
+OIDC_TIMEOUT = 10
+PASSWORD_LOGIN = env_flag("PASSWORD_LOGIN", True)  # off: only superusers (break-glass) log in with a password
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.Backend")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,7 +187,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 if not DEBUG:
     # Served by whitenoise from `collectstatic`'s output, compressed and cached for ever by hashed name
     # (with DEBUG on, runserver serves them).
@@ -190,6 +214,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+if OIDC_ISSUER:
+    # Logging out posts a form that redirects to the provider's end_session_endpoint.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(urlsplit(OIDC_ISSUER)._replace(path="").geturl())
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
