@@ -84,6 +84,9 @@ EDITABLE_BILL_FIELDS = ("short_title", "official_title", "instrument", "lead_min
                         "voorhang_required", "kamerstuk", "notes")
 # Fields of a milestone people edit; its origin is how the loader finds it again.
 EDITABLE_MILESTONE_FIELDS = ("kind", "label", "planned_date", "precision", "actual_date", "owner", "source")
+# A bill's procedure has some ten milestones; its page and admin form show every one (each with its form),
+# so a bill that collects hundreds by mistake (a repeated import) would be slow for everyone who opens it.
+MAX_MILESTONES = 100
 
 
 class RuleError(Exception):
@@ -92,6 +95,13 @@ class RuleError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+def check_milestone_room(count):
+    """Refuse an added milestone when the bill has MAX_MILESTONES already."""
+    if count >= MAX_MILESTONES:
+        raise RuleError(_("This item has %(count)s milestones, the most an item can have. Remove ones that are "
+                          "no longer needed first.") % {"count": count})
 
 
 class MoveRefused(RuleError):

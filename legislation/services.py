@@ -21,6 +21,7 @@ from .policy import (
     Position,
     StaleVersion,
     check_flag,
+    check_milestone_room,
     check_move,
     flag_field,
     is_forward,
@@ -199,6 +200,7 @@ def shift_planned_dates(bill, days, *, by, reason=""):
 def add_milestone(bill, *, by, reason="", **fields):
     """Add a milestone to `bill`; its fields count as set by hand."""
     check_may_change(by, bill)
+    check_milestone_room(bill.milestones.count())
     milestone = Milestone(bill=bill, **fields)
     if by is not None:
         milestone.edited_fields = sorted(fields)

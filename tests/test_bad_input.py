@@ -29,7 +29,8 @@ from tests.test_import_export import admin_confirm, admin_export, admin_import
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.data_too_large]  # the long texts are meant
 )
 HTMX = {"HX-Request": "true"}
 NULL_SENTENCE = "null-teken"
@@ -218,15 +219,31 @@ def test_unknown_items_and_wrong_methods(client_alice, key, method):
 def test_filters_with_bad_input(client_alice, params):
     before = state()
     # A null character no field can hold is refused outright; any other value is reported on the page.
-    pages = [client_alice.get(reverse("board"), params, headers=HTMX), client_alice.get(reverse("bill-list"), params),
-             client_alice.get(reverse("board-column", args=["aangekondigd"]), params)]
+    pages = [client_alice.get(reverse("board"), params, headers=HTMX), client_alice.get(reverse("bill-list"), params)]
+    column = client_alice.get(reverse("board-column", args=["aangekondigd"]), params)
     for response in pages:
         if has_null(*params.values()):
             assert_null_refused(response)
         else:
             assert response.status_code == 200
+    if has_null(*params.values()):
+        assert_null_refused(column)
+    else:  # a position in the column that is no small whole number is refused too
+        assert column.status_code == (200 if params.get("offset", "") == "" or is_offset(params["offset"]) else 400)
     assert params.get("since") != board_stamp()  # else the board's answer is an empty 204: nothing changed
     assert state() == before
+
+
+def is_offset(text):
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+@pytest.mark.parametrize("name", ["offset", "lane"])
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, str(2**63), "-1", "1.5", " 3"])
+def test_a_bad_offset_or_lane_of_a_column_is_a_400(client_alice, name, value):
+    response = client_alice.get(reverse("board-column", args=["aangekondigd"]), {"lanes": "ministry", name: value})
+    assert response.status_code == 400
+    assert "gehele getallen" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", [

@@ -60,17 +60,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Early, so that the pages answered by the middleware below (400, 429) carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.oidc.Refresh",  # rights read again from the identity provider now and then (README, "Sign-in")
+    "tracker.middleware.PrivatePagesMiddleware",
     # After the user is known, so that its page shows the menu.
     "tracker.middleware.RefuseNullCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
@@ -109,6 +111,13 @@ DATABASES = {
 # Every select of a form that lists ministries or chapters would otherwise open a cursor on the
 # server, three round trips for fifteen rows; it is also what a transaction pooler (PgBouncer) needs.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down, unreachable or not PostgreSQL fails in seconds instead of holding the request.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+# Seconds each of /health/'s statements may take; a slower database is reported as failing.
+HEALTH_TIMEOUT = float(os.environ.get("HEALTH_TIMEOUT", "2"))
+# Seconds a statement of a web request may take (tracker/wsgi.py), well under gunicorn's WEB_TIMEOUT (Procfile).
+WEB_STATEMENT_TIMEOUT = float(os.environ.get("WEB_STATEMENT_TIMEOUT", "10"))
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -240,7 +249,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wetgevingsmonitor <no
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_calendar_tokens": {"()": "tracker.logs.HideCalendarTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
