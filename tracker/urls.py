@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("legislation.urls")),
     path("", include("reminders.urls")),
     path("", include("overview.urls")),
+    path("", include("api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language can be chosen on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
