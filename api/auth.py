@@ -28,6 +28,11 @@ class TokenRateThrottle(SimpleRateThrottle):
     def __init__(self):
         super().__init__(settings.API_RATE_LIMIT)
 
+    def allow_request(self, request):
+        # Read at each request, so that a changed setting applies at once (as in the tests).
+        self.num_requests, self.duration = self.parse_rate(settings.API_RATE_LIMIT)
+        return super().allow_request(request)
+
     def get_cache_key(self, request):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 

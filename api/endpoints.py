@@ -9,8 +9,8 @@ Values are checked by the board's own forms after the schema checked their shape
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Query
-from ninja.errors import AuthenticationError, Throttled, ValidationError
+from ninja import NinjaAPI, Path, Query, Status
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from legislation import services
 from legislation.board import bill_filter
@@ -63,6 +63,12 @@ def malformed(request, exc):
     for problem in exc.errors:
         errors.setdefault(".".join(str(part) for part in problem["loc"][1:]) or "body", []).append(problem["msg"])
     return invalid(request, errors)
+
+
+@api.exception_handler(HttpError)
+def unreadable(request, exc):
+    # Ninja's own refusal of a body that is not JSON.
+    return error(request, exc.status_code, "invalid", _("The request's body cannot be read; send JSON."))
 
 
 @api.exception_handler(AuthenticationError)
@@ -140,7 +146,7 @@ def bill_move(request, move: schemas.MoveIn, key: str = BillKey):
     data = form.cleaned_data
     made = services.move_bill(bill, data["stage"], by=request.user, reason=data["reason"],
                               expected_version=data["version"])
-    return 201, {"move": made, "bill": bill}
+    return Status(201, {"move": made, "bill": bill})
 
 
 @api.post("/bills/{key}/milestones", response={201: schemas.MilestoneOut, **WRITE_REFUSALS},
@@ -151,7 +157,7 @@ def milestone_add(request, milestone: schemas.MilestoneIn, key: str = BillKey):
     form = MilestoneForm(milestone.dict())
     if not form.is_valid():
         return invalid(request, form_errors(form))
-    return 201, services.add_milestone(bill, by=request.user, **form.cleaned_data)
+    return Status(201, services.add_milestone(bill, by=request.user, **form.cleaned_data))
 
 
 @api.patch("/milestones/{milestone_id}", response={200: schemas.MilestoneOut, **WRITE_REFUSALS},
@@ -173,16 +179,16 @@ def milestone_change(request, changes: schemas.MilestonePatch, milestone_id: int
 def milestone_delete(request, milestone_id: int = MilestoneId, version: int = Query(..., ge=1, le=MAX_VERSION)):
     milestone = get_object_or_404(Milestone.objects.select_related("bill"), pk=milestone_id)
     services.delete_milestone(milestone, by=request.user, expected_version=version)
-    return 204, None
+    return Status(204, None)
 
 
 @api.put("/bills/{key}/follow", response={204: None, **REFUSALS}, summary="Follow the item")
 def follow(request, key: str = BillKey):
     services.follow(bill_on_card(key), by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @api.delete("/bills/{key}/follow", response={204: None, **REFUSALS}, summary="Stop following the item")
 def unfollow(request, key: str = BillKey):
     services.unfollow(bill_on_card(key), by=request.user)
-    return 204, None
+    return Status(204, None)

@@ -5,6 +5,7 @@ made. It holds 256 random bits, so its hash alone finds it and a slow hash
 would add nothing. Its first characters (the prefix) are kept to tell tokens apart.
 """
 
+import datetime
 import hashlib
 import secrets
 
@@ -13,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# How exactly a token's last use is kept: a read then costs no write, but once a minute.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 # Marks the tracker's tokens, so that a token pasted somewhere is recognised for what it is.
 SCHEME = "wgm_"
 PREFIX_LENGTH = len(SCHEME) + 8
@@ -35,9 +38,10 @@ class ApiTokenQuerySet(models.QuerySet):
     def authenticate(self, token):
         """The active token row for `token`, with its user, or None; marks it used."""
         row = self.active().select_related("user").filter(hashed=digest(token)).first()
-        if row is not None:
-            row.last_used = timezone.now()
-            self.filter(pk=row.pk).update(last_used=row.last_used)
+        now = timezone.now()
+        if row is not None and (row.last_used is None or now - row.last_used >= LAST_USED_PRECISION):
+            row.last_used = now
+            self.filter(pk=row.pk).update(last_used=now)
         return row
 
 
