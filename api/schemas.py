@@ -56,26 +56,20 @@ class Page(Schema):
 class BillSummary(Schema):
     key: str
     short_title: str
-    chapter: str
+    chapter: str = Field(alias="chapter.code")
     category: Category
     instrument: Instrument
     stage: Stage
     stage_entered_on: datetime.date | None
     reading: int
     flags: list[Flag]
-    lead_ministry: str
+    lead_ministry: str = Field(alias="lead_ministry.code")
     co_ministries: list[str]
     owner: str | None
     version: int
     updated_at: datetime.datetime
 
-    @staticmethod
-    def resolve_chapter(bill):
-        return bill.chapter.code
 
-    @staticmethod
-    def resolve_lead_ministry(bill):
-        return bill.lead_ministry.code
 
     @staticmethod
     def resolve_co_ministries(bill):
@@ -234,13 +228,10 @@ class MilestonePatch(MilestoneFields):
 
 
 class MatrixRowOut(Schema):
-    ministry: str
+    ministry: str = Field(alias="ministry.code")
     counts: list[int] = Field(description="Per stage, in the order of `stages`.")
     total: int
 
-    @staticmethod
-    def resolve_ministry(row):
-        return row.ministry.code
 
 
 class MatrixOut(Schema):
@@ -255,21 +246,18 @@ class FlowOut(Schema):
 
 
 class MinistrySlippageOut(Schema):
-    ministry: str
+    ministry: str = Field(alias="ministry.code")
     overdue: int
     days_overdue: int
     moved: int
     days_moved: int
 
-    @staticmethod
-    def resolve_ministry(row):
-        return row.ministry.code
 
 
 class SlippedMilestoneOut(Schema):
     bill_key: str
     bill_title: str
-    ministry: str
+    ministry: str = Field(alias="ministry.code")
     milestone: str
     planned_date: datetime.date
     first_planned_date: datetime.date | None
@@ -277,9 +265,6 @@ class SlippedMilestoneOut(Schema):
     days_overdue: int
     days_moved: int
 
-    @staticmethod
-    def resolve_ministry(row):
-        return row.ministry.code
 
     @staticmethod
     def resolve_milestone(row):
@@ -302,14 +287,11 @@ class StageTimeOut(Schema):
 class WaitingItemOut(Schema):
     key: str
     short_title: str
-    ministry: str
+    ministry: str = Field(alias="ministry.code")
     stage: Stage
     since: datetime.date
     days: int
 
-    @staticmethod
-    def resolve_ministry(item):
-        return item.ministry.code
 
 
 class TimeInStageOut(Schema):
@@ -319,19 +301,13 @@ class TimeInStageOut(Schema):
 
 
 class ChapterProgressOut(Schema):
-    chapter: str
-    title: str
+    chapter: str = Field(alias="chapter.code")
+    title: str = Field(alias="chapter.title")
     counts: list[int]
     total: int
     past_raad_van_state: int
 
-    @staticmethod
-    def resolve_chapter(row):
-        return row.chapter.code
 
-    @staticmethod
-    def resolve_title(row):
-        return row.chapter.title
 
 
 class OverviewOut(Schema):

@@ -358,3 +358,30 @@ def test_the_document_and_its_page_need_no_login_and_nothing_from_elsewhere(clie
 
 def test_the_api_is_version_1_under_its_own_address():
     assert api.version == "1" and reverse("api-v1:openapi-json") == "/api/v1/openapi.json"
+
+
+def test_the_documentation_page_works_in_a_browser_under_the_csp(browser, live_server, committed_register,
+                                                                  django_user_model):
+    """Swagger UI, served from our static files, runs under the strict CSP and calls the API with a token."""
+    user = django_user_model.objects.create_user("hanna")
+    _row, token = ApiToken.objects.issue(user, "docs")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("requestfailed", lambda request: problems.append(request.url))
+    response = page.goto(f"{live_server.url}/api/v1/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.click("button.authorize")
+    page.fill(".auth-container input", token)
+    page.click(".auth-btn-wrapper button.authorize")
+    page.click(".btn-done")
+    page.click("#operations-default-api_endpoints_bill_list .opblock-summary")
+    page.click("button.try-out__btn")
+    page.click("button.execute")
+    status = page.locator(".live-responses-table tbody .response-col_status")
+    status.wait_for()
+    assert status.inner_text().strip() == "200"
+    assert "count" in page.locator(".live-responses-table .highlight-code").inner_text()
+    assert problems == []
+    context.close()
