@@ -102,7 +102,7 @@ def form_errors(form):
 
 
 def filtered(request, query, queryset=None):
-    """The board's filters at `query`; Http404-free: an unknown ministry or chapter is the form's error."""
+    """The board's filters at `query` over `queryset`; an unknown ministry or chapter is an error of its form."""
     params = QueryDict(mutable=True)
     for name, value in query.dict().items():
         if value not in ("", False):
@@ -129,7 +129,7 @@ def bill_detail(request, key: str = BillKey):
 
 @api.get("/overview", response={200: schemas.OverviewOut, **REFUSALS},
          summary="The programme overview's figures, with the board's filters")
-def overview(request, query: Query[schemas.FilterQuery]):
+def overview_figures(request, query: Query[schemas.FilterQuery]):
     filters = filtered(request, query)
     if not filters.form.is_valid():
         return invalid(request, form_errors(filters.form))

@@ -1,6 +1,8 @@
-"""Making and revoking one's own API tokens, on the reminder settings page."""
+"""Making and revoking one's own API tokens, on the reminder settings page; an address the API does not have."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from reminders.views import settings_page
 
+from .auth import in_requested_language
 from .forms import TokenForm
 from .models import ApiToken
 
@@ -28,3 +31,11 @@ def token_revoke(request, pk):
     token.revoke()
     messages.success(request, _("The token “%(name)s” is revoked; it no longer works.") % {"name": token.name})
     return redirect("reminder-settings")
+
+
+@login_not_required
+@in_requested_language
+def unknown_address(request):
+    """Any other address under /api/: a program gets JSON in the API's shape (api/schemas.py, Error), not a page."""
+    message = _("The API has no such address; its operations are listed at /api/v1/docs.")
+    return JsonResponse({"detail": message, "code": "not_found", "errors": {}}, status=404)

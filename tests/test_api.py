@@ -3,6 +3,8 @@ import json
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -385,3 +387,23 @@ def test_the_documentation_page_works_in_a_browser_under_the_csp(browser, live_s
     assert "count" in page.locator(".live-responses-table .highlight-code").inner_text()
     assert problems == []
     context.close()
+
+
+def test_an_address_the_api_does_not_have_is_a_404_in_json(client, db):
+    response = client.get("/api/v1/nothing-here", **HOST)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found" and response["Content-Language"] == "nl"
+    assert client.post("/api/v2/bills", HTTP_ACCEPT_LANGUAGE="en", **HOST).json()["detail"].startswith("The API has")
+
+
+def test_the_apis_address_leads_to_its_documentation(client, db):
+    assert client.get("/api/v1/", **HOST).url == "/api/v1/docs"
+
+
+def test_a_page_of_the_register_costs_the_same_queries_whatever_its_size(as_alice):
+    as_alice("get", "/api/v1/bills", data={"page_size": 1})  # the token's last use is written once a minute
+    with CaptureQueriesContext(connection) as few:
+        as_alice("get", "/api/v1/bills", data={"page_size": 5})
+    with CaptureQueriesContext(connection) as many:
+        assert len(as_alice("get", "/api/v1/bills", data={"page_size": 100}).json()["items"]) == 100
+    assert len(few) == len(many) <= 6
