@@ -11,14 +11,16 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
 
 from api.models import ApiToken
 from legislation.models import Bill, Milestone
@@ -32,6 +34,20 @@ CALLS = Counter()
 
 # The document is public and built without the database, so it is read once, as the tests are collected.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, headers={"Host": "localhost"})
+
+
+@pytest.fixture(autouse=True)
+def one_connection():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    Schemathesis calls the WSGI application itself, whose request signals would close the
+    connection, and with it the test's transaction (on PostgreSQL).
+    """
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
