@@ -208,23 +208,26 @@ class Moved(Schema):
     bill: BillSummary
 
 
-class MilestoneFields(Schema):
-    label: str = Field("", max_length=MilestoneForm._meta.model._meta.get_field("label").max_length,
-                       pattern=NO_NULL_CHARACTER)
+LABEL_LENGTH = MilestoneForm._meta.model._meta.get_field("label").max_length
+
+
+class MilestoneIn(Schema):
+    kind: MilestoneKind
+    label: str = Field("", max_length=LABEL_LENGTH, pattern=NO_NULL_CHARACTER)
     planned_date: datetime.date | None = None
     precision: Precision = Precision.DAY
     actual_date: datetime.date | None = None
 
 
-class MilestoneIn(MilestoneFields):
-    kind: MilestoneKind
-
-
-class MilestonePatch(MilestoneFields):
-    """The fields to change; those left out stay as they are."""
+class MilestonePatch(Schema):
+    """The fields to change, with the version of the bill read; those left out stay as they are."""
 
     version: int = Version
     kind: MilestoneKind | None = None
+    label: str | None = Field(None, max_length=LABEL_LENGTH, pattern=NO_NULL_CHARACTER)
+    planned_date: datetime.date | None = None
+    precision: Precision | None = None
+    actual_date: datetime.date | None = None
 
 
 class MatrixRowOut(Schema):
