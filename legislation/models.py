@@ -314,3 +314,19 @@ class Move(models.Model):
         if self.flag:
             return f"{self.get_flag_display()}: {'+' if self.flag_set else '-'}"
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class Follow(models.Model):
+    """A user who chose to follow a bill, apart from those they follow by ministry or ownership."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, verbose_name=_("user"), related_name="follows")
+    bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="follows")
+    created = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("followed bill")
+        verbose_name_plural = _("followed bills")
+        constraints = [models.UniqueConstraint(fields=["user", "bill"], name="unique_follow")]
+
+    def __str__(self):
+        return f"{self.user} → {self.bill.key}"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Bill, Milestone, Move
+from .models import Bill, Follow, Milestone, Move
 from .policy import (
     EDITABLE_BILL_FIELDS,
     MILESTONES_MET_BY,
@@ -238,3 +238,13 @@ def _save_milestone(milestone, by, reason, update_fields=None):
     with attributed(milestone, by, reason):
         milestone.save(update_fields=update_fields)
     milestone_changed.send(Milestone, milestone=milestone, action=action, changed=update_fields or [])
+
+
+def follow(bill, *, by):
+    """Let `by` follow `bill`; following again changes nothing. Anyone who may see a bill may follow it."""
+    Follow.objects.get_or_create(user=by, bill=bill)
+
+
+def unfollow(bill, *, by):
+    """Stop `by` following `bill`; a bill not followed stays so."""
+    Follow.objects.filter(user=by, bill=bill).delete()

@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from api.forms import TokenForm
+from api.models import ApiToken
+
 from .calendar import calendar_for
 from .emails import absolute_url
 from .forms import ReminderPreferenceForm
@@ -20,17 +23,24 @@ def reminder_settings(request):
         form.save()
         messages.success(request, _("Your reminder settings are saved."))
         return redirect("reminder-settings")
-    calendar_url = absolute_url(reverse("reminder-calendar", args=[preference.calendar_token]))
-    return render(
-        request,
-        "reminders/settings.html",
-        {
-            "form": form,
-            "policy": ReminderPolicy.load(),
-            "calendar_url": calendar_url,
-            "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
-        },
-    )
+    return settings_page(request, form)
+
+
+def settings_page(request, form=None, *, status=200, **extra):
+    """The settings page; `extra` is what a form posted elsewhere shows on it (api.views: a new token)."""
+    form = form or ReminderPreferenceForm(instance=ReminderPreference.of(request.user))
+    calendar_url = absolute_url(reverse("reminder-calendar", args=[form.instance.calendar_token]))
+    context = {
+        "form": form,
+        "policy": ReminderPolicy.load(),
+        "calendar_url": calendar_url,
+        "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
+        # API tokens (api/): the user's own, not revoked.
+        "api_tokens": ApiToken.objects.filter(user=request.user, revoked__isnull=True),
+        "token_form": TokenForm(),
+        **extra,
+    }
+    return render(request, "reminders/settings.html", context, status=status)
 
 
 @require_POST

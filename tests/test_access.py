@@ -14,6 +14,10 @@ PUBLIC = {
     "health",  # for monitoring
     "oidc_authentication_init", "oidc_authentication_callback",  # signing in through the identity provider
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    # The API: its address and document are public; each operation asks for a token instead of a login
+    # (tests/test_api.py: every operation of the document answers 401 without one).
+    "api-home", "api-root", "openapi-json", "openapi-view",
+    "bill_list", "bill_detail", "overview_figures", "bill_move", "milestone_add", "milestone_change", "milestone_delete", "follow", "unfollow",
 }
 
 
@@ -59,6 +63,9 @@ def urls_for(bill):
         "milestone-edit": (reverse("milestone-edit", args=[milestone.pk]), [{f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day", f"m{milestone.pk}-planned_date": "2030-01-01", "version": bill.version}]),
         "reminder-settings": (reverse("reminder-settings"), []),
         "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
+        # One's own API tokens: making one changes no bill.
+        "api-token-create": (reverse("api-token-create"), []),
+        "api-token-revoke": (reverse("api-token-revoke", args=[1]), []),
         "overview": (reverse("overview"), []),
         "overview-xlsx": (reverse("overview-xlsx"), []),
         "logout": (reverse("logout"), []),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -43,6 +44,9 @@ class RefuseNullCharactersMiddleware:
             "\x00" in text for data in (request.GET, request.POST) for key, values in data.lists() for text in (key, *values)
         ):
             message = _("The request contains a null character, which no field can hold.")
+            if request.path.startswith("/api/"):
+                # A program reads the API's answers: the same refusal in the API's shape (api/schemas.py, Error).
+                return JsonResponse({"detail": message, "code": "invalid", "errors": {}}, status=400)
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 

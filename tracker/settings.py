@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "reminders",
     "overview",
     "webhooks",
+    "ninja",  # its documentation page's scripts and styles, served from our static files
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -294,3 +296,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A send must end well within the claim on its email (reminders/sweep.py, LEASE).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+
+# The JSON API (api/, README "API"): requests a token may make, counted per token. With Redis the
+# count is shared by every web process; without, each process counts on its own.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/min")
+CACHES["api"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)

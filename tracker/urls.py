@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("legislation.urls")),
     path("", include("reminders.urls")),
     path("", include("overview.urls")),
+    path("", include("api.urls")),
     path("accounts/", include("accounts.urls")),
     # Logging in and out and changing one's password. No reset by email: an admin sets a forgotten
     # password (README, "Production"), so no form mails anyone on a stranger's request.
