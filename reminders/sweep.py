@@ -37,6 +37,7 @@ from django.utils import timezone
 from legislation.models import Milestone
 from legislation.policy import END_STATES
 from legislation.selectors import coordinators_by_ministry, reminder_recipients
+from tracker.sweeping import after_failure
 
 from .emails import DELIVERY_FIELDS, reminder_message
 from .models import Delivery, Mode, ReminderEmail, ReminderPolicy, SweepLock
@@ -283,15 +284,14 @@ def _send(email, deliveries, due, claim, report):
 def _failed(email, claim, error, report):
     now = timezone.now()
     message = f"{type(error).__name__}: {error}"
-    if email.attempts >= MAX_ATTEMPTS:
-        changes = {"failed_at": now}
+    changes, given_up = after_failure(email.attempts, now, max_attempts=MAX_ATTEMPTS, first_retry=FIRST_RETRY)
+    if given_up:
         report.failed += 1
         logger.error(
             "Gave up on reminder email %s to %s after %s attempts: %s",
             email.pk, email.recipient.email, email.attempts, message,
         )
     else:
-        changes = {"next_attempt_at": now + FIRST_RETRY * 2 ** (email.attempts - 1)}
         report.retrying += 1
         logger.warning("Reminder email %s to %s failed (attempt %s), will retry: %s",
                        email.pk, email.recipient.email, email.attempts, message)

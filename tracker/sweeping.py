@@ -9,6 +9,14 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 
+def after_failure(attempts, now, *, max_attempts, first_retry):
+    """An outbox row's fields after its `attempts`-th attempt failed: tried again later, each wait twice the one
+    before, or given up after `max_attempts`. Returns them, and whether it was given up."""
+    if attempts >= max_attempts:
+        return {"failed_at": now}, True
+    return {"next_attempt_at": now + first_retry * 2 ** (attempts - 1)}, False
+
+
 class SweepCommand(BaseCommand):
     """Runs `sweep()` once, or every `--loop` seconds until stopped; a report worth telling has `news()`."""
 

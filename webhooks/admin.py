@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reminders.admin import EmailStatusFilter
+from reminders.admin import EmailStatusFilter, ReadOnlyAdmin
 
 from .models import Delivery, Endpoint, EventKind, new_secret
 
@@ -72,7 +72,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """What the sweep posted and heard back: to look at and to resend, not to edit."""
 
     # The status filter is the reminder emails': the same columns (sent_at, failed_at) mean the same.
@@ -130,12 +130,3 @@ class DeliveryAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

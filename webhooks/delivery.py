@@ -26,6 +26,8 @@ import httpx
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tracker.sweeping import after_failure
+
 from .messages import body, signature
 from .models import Delivery
 
@@ -125,15 +127,14 @@ def _excerpt(response):
 def _failed(delivery, claim, status_code, answer, report):
     now = timezone.now()
     outcome = f"{status_code} {answer}" if status_code else answer
-    if delivery.attempts >= MAX_ATTEMPTS:
-        changes = {"failed_at": now}
+    changes, given_up = after_failure(delivery.attempts, now, max_attempts=MAX_ATTEMPTS, first_retry=FIRST_RETRY)
+    if given_up:
         report.failed += 1
         logger.error(
             "Gave up on webhook delivery %s to %s after %s attempts: %s",
             delivery.uuid, delivery.endpoint.url, delivery.attempts, outcome,
         )
     else:
-        changes = {"next_attempt_at": now + FIRST_RETRY * 2 ** (delivery.attempts - 1)}
         report.retrying += 1
         logger.warning(
             "Webhook delivery %s to %s failed (attempt %s), will retry: %s",
