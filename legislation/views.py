@@ -64,21 +64,28 @@ def board_column(request, stage):
     offset = params.pop("offset", ["0"])[-1]
     offset = int(offset) if offset.isdigit() else 0
     lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
-    lane = params.get("lane", "")
+    lane = params.pop("lane", [""])[-1]
+    bills = bill_filter(request, params).qs
+    lane_key = int(lane) if lane.isdigit() else None
     cards = column_cards(
-        bill_filter(request, params).qs,
+        bills,
         request.user,
         stage=stage,
         lane_field=lane_field,
-        lane_key=int(lane) if lane.isdigit() else None,
+        lane_key=lane_key,
         offset=offset,
         limit=CARDS_PER_COLUMN + 1,  # one more, to know whether to offer more
     )
+    shown = offset + min(len(cards), CARDS_PER_COLUMN)
     context = {
         "cards": cards[:CARDS_PER_COLUMN],
         "more": len(cards) > CARDS_PER_COLUMN,
         "stage": stage,
-        "offset": offset + CARDS_PER_COLUMN,
+        "lane": lane,
+        "offset": shown,
+        "shown": shown,
+        # The link says how many of how many, like the column's first one.
+        "total": bills.filter(stage=stage, **({f"{lane_field}_id": lane_key} if lane_field else {})).count(),
         "query": params.urlencode(),
     }
     return render(request, "legislation/board.html#more-cards", context)
@@ -209,8 +216,9 @@ def bill_with_history(key):
     )
 
 
-def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal=""):
-    """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors."""
+def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved=""):
+    """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors,
+    `saved` the confirmation of a milestone just saved."""
     editable = rules.may_change(request.user, bill)
     rows = []
     for milestone in bill.milestones.all():
@@ -222,6 +230,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
     return {
         "bill": bill,
         "refusal": refusal,
+        "saved": saved,
         "changes": bill_history(bill),
         "may_revert": may_revert(request.user),
         "editable": editable,
@@ -251,8 +260,8 @@ def milestone_add(request, key):
     form = MilestoneForm(request.POST, prefix="new")
     if not form.is_valid():
         return render_detail(request, bill, status=400, new_milestone=form)
-    rules.add_milestone(bill, by=request.user, **form.cleaned_data)
-    return milestone_saved(request, key)
+    milestone = rules.add_milestone(bill, by=request.user, **form.cleaned_data)
+    return milestone_saved(request, key, milestone)
 
 
 @require_POST
@@ -269,12 +278,14 @@ def milestone_edit(request, pk):
         rules.change_milestone(milestone, by=request.user, expected_version=seen.cleaned_data["version"], **form.cleaned_data)
     except rules.StaleVersion as error:
         return render_detail(request, bill_with_history(bill.key), status=409, refusal=error.message)
-    return milestone_saved(request, bill.key)
+    return milestone_saved(request, bill.key, milestone)
 
 
-def milestone_saved(request, key):
+def milestone_saved(request, key, milestone):
+    message = _("Milestone “%(milestone)s” saved.") % {"milestone": milestone}
     if request.htmx:
-        return render_detail(request, bill_with_history(key))
+        return render_detail(request, bill_with_history(key), saved=message)
+    messages.success(request, message)
     return redirect("bill-detail", key=key)
 
 

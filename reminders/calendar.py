@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -46,12 +47,12 @@ def _event(milestone, host, stamp):
     url = absolute_url(reverse("bill-detail", args=[bill.key]))
     lines = [f"{bill.key} {bill.short_title}"]
     if milestone.planned_date:
-        planned = milestone.planned_date.isoformat()
+        planned = date_format(milestone.planned_date)
         if milestone.precision != "day":
             planned += f" ({milestone.get_precision_display()})"
         lines.append(_("Planned: %(date)s") % {"date": planned})
     if milestone.actual_date:
-        lines.append(_("Met on: %(date)s") % {"date": milestone.actual_date.isoformat()})
+        lines.append(_("Met on: %(date)s") % {"date": date_format(milestone.actual_date)})
     lines.append(url)
     day = milestone.actual_date or milestone.planned_date
     summary = f"{milestone}: {bill.short_title}"

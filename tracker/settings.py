@@ -148,6 +148,8 @@ LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+# One date format per language (tracker/formats/): templates use |date without a pattern.
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

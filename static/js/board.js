@@ -64,14 +64,66 @@
     });
   });
 
-  // The detail panel closes with its close button or Escape.
+  // After a move (menu or drag) the focus goes to the moved card where it now is: to the reason
+  // field when the rules ask for one, else to its title, next to the confirmation or refusal.
+  var movedKey = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.elt.closest && event.detail.elt.closest(".card");
+    if (card && event.detail.requestConfig.verb === "post") movedKey = card.dataset.key;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!movedKey) return;
+    var card = document.getElementById("card-" + movedKey);
+    movedKey = null;
+    if (!card) return;
+    var target = card.querySelector("textarea[required]") || card.querySelector(".card-title");
+    target.focus();
+    card.scrollIntoView({ block: "nearest" });
+  });
+
+  // "Show more" replaces itself with the next cards: the focus goes to the first of them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var more = event.detail.target;
+    if (!more.classList || !more.classList.contains("more")) return;
+    var before = more.previousElementSibling, list = more.parentElement;
+    document.addEventListener("htmx:afterSettle", function focusFirst() {
+      document.removeEventListener("htmx:afterSettle", focusFirst);
+      var first = before ? before.nextElementSibling : list.firstElementChild;
+      var title = first && first.querySelector(".card-title, a");
+      if (title) title.focus();
+    });
+  });
+
+  // The detail panel: opening it moves the focus into it; its close button or Escape
+  // closes it and returns the focus to the card it was opened from.
+  var panel = document.getElementById("panel");
+  var opener = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.target === panel && event.detail.elt.closest(".card");
+    if (card) opener = card.id;  // by id: polling may have drawn the card anew meanwhile
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target !== panel) return;
+    var heading = panel.querySelector("h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  });
+  function closePanel() {
+    if (!panel.firstElementChild) return;
+    panel.innerHTML = "";
+    var card = opener && document.getElementById(opener);
+    if (card) card.querySelector(".card-title").focus();
+    opener = null;
+  }
   document.addEventListener("click", function (event) {
     if (event.target.closest("#panel .close")) {
       event.preventDefault();
-      document.getElementById("panel").innerHTML = "";
+      closePanel();
     }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") document.getElementById("panel").innerHTML = "";
+    if (event.key === "Escape") closePanel();
   });
 })();
