@@ -64,12 +64,12 @@ class MilestoneForm(forms.ModelForm):
         precision = cleaned.get("precision") or Precision.DAY
         if planned and not is_period_end(planned, precision):
             self.add_error("planned_date", _(
-                "A date known to the %(precision)s is stored as the last day of that %(precision)s; "
-                "%(date)s is not. Choose the last day, or the precision “day”."
+                "With precision “%(precision)s” a date is stored as the last day of its period; %(date)s is "
+                "not one. Choose the period's last day, or precision “day”."
             ) % {"precision": Precision(precision).label, "date": date_format(planned)})
         elif planned and met and period_start(planned, precision) > met:
             self.add_error("actual_date", _(
-                "It was met on %(met)s, before its planned date %(planned)s: correct one of the two dates."
+                "Met on %(met)s, before its planned date %(planned)s: correct one of the two dates."
             ) % {"met": date_format(met), "planned": date_format(planned)})
         return cleaned
 
