@@ -20,8 +20,8 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 class Audit:
-    def __init__(self, page):
-        self.page = page
+    def __init__(self, page, screenshot):
+        self.page, self.screenshot = page, screenshot
         self.failures = []
 
     def __call__(self, name):
@@ -30,6 +30,7 @@ class Audit:
         page.wait_for_load_state("networkidle")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE))
+        self.screenshot(page, "audit-" + name.replace(" ", "-"))
         results = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
         for violation in results["violations"]:
             if violation["impact"] in ("serious", "critical"):
@@ -38,7 +39,7 @@ class Audit:
 
 
 @pytest.fixture
-def audit(browser, live_server, coordinator):
+def audit(browser, live_server, coordinator, screenshot):
     """A logged-out tab that bypasses the Content-Security-Policy only so that axe can be injected."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` in the repository.")
@@ -50,7 +51,7 @@ def audit(browser, live_server, coordinator):
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
-    audit = Audit(page)
+    audit = Audit(page, screenshot)
     audit("login")
     page.fill("#id_username", "greta")
     page.fill("#id_password", "wachtwoord-greta")
