@@ -93,16 +93,16 @@ def move_time(client, bills, repeat):
     """Median and p95 of moving up to `repeat` of `bills` one stage on their path, and the queries of one move."""
     from django.db import connection
 
-    from legislation.rules import next_stage
+    from legislation.policy import Position, next_stage
 
-    movable = [bill for bill in bills.order_by("key")[: repeat * 3] if next_stage(bill)][: repeat + 1]
+    movable = [bill for bill in bills.order_by("key")[: repeat * 3] if next_stage(Position.of(bill))][: repeat + 1]
     moves = iter(movable)
 
     def move():
         bill = next(moves)
         response = client.post(
             f"/register/{bill.key}/move/",
-            {"stage": next_stage(bill), "version": bill.version, "next": "/"},
+            {"stage": next_stage(Position.of(bill)), "version": bill.version, "next": "/"},
             headers={"HX-Request": "true"},
         )
         assert response.status_code == 200, response.content[:300]

@@ -10,18 +10,23 @@ import hashlib
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django import forms
 from django.core.cache import caches
-from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
-from .models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Stage
-from .widgets import option_tags
+from .filters import BillFilter
+from .models import Bill, Chapter, MilestoneKind, Ministry, Stage
+from .policy import END_STATES, MAIN_LINE, MILESTONES_MET_BY, Position, allowed_targets
+from .selectors import is_overdue, may_change, ministry_ids, next_open_milestone, with_next_open_milestone
+from .widgets import Select, option_tags
 
 CARDS_PER_COLUMN = 20
 
@@ -30,6 +35,15 @@ LANES = {
     "ministry": ("lead_ministry", Ministry, _("Ministry")),
     "chapter": ("chapter", Chapter, _("Chapter")),
 }
+
+
+class LanesForm(forms.Form):
+    lanes = forms.ChoiceField(
+        label=_("Swimlanes"),
+        required=False,
+        widget=Select,
+        choices=[("", _("None"))] + [(name, label) for name, (_field, _model, label) in LANES.items()],
+    )
 
 
 @dataclass
@@ -67,29 +81,47 @@ CARD_FIELDS = (
 )  # fmt: skip
 # Everything a card shows. Its rendered HTML is kept under these values and the
 # language, so a change to any of them, however it was made, draws it anew.
-CARD_FACTS = operator.attrgetter(
-    *(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title"
-)
+# tests/test_board.py checks that the card template shows nothing else.
+CARD_FACT_NAMES = (*(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title")
+CARD_FACTS = operator.attrgetter(*CARD_FACT_NAMES)
 # A day at most, so that the cards of bills no longer shown do not linger.
 CARD_HTML_SECONDS = 24 * 60 * 60
 
 
+def bill_filter(request, params, queryset=None):
+    """The board's and the register's filters (`filters.BillFilter`) over `queryset`, by default every bill."""
+    return BillFilter(params, queryset=queryset if queryset is not None else Bill.objects.all(), request=request)
+
+
+def lanes_of(params):
+    """The swimlanes the board at `params` is drawn in (None: no lanes)."""
+    form = LanesForm(params)
+    return form.cleaned_data["lanes"] or None if form.is_valid() else None
+
+
+def board_page(request, params, stamp):
+    """Everything the board at `params` (its address's query) shows; `stamp` is `board_stamp()`."""
+    params = params.copy()
+    params.pop("since", None)
+    filters = bill_filter(request, params)
+    lanes = lanes_of(params)
+    with_closed = params.get("stage") in END_STATES
+    return {
+        "filter": filters,
+        "lanes_form": LanesForm(params),
+        "lanes": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
+        "with_closed": with_closed,
+        "lane_kind": lanes,
+        "query": params.urlencode(),
+        "stamp": stamp,
+    }
+
+
 def with_card_details(bills, user):
     """The bills as cards: only the fields a card shows, and each one's next open milestone."""
-    next_open = Milestone.objects.filter(
-        bill=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
-    ).order_by("planned_date", "id")
-    if rules.ministry_ids(user):
+    if ministry_ids(user):
         bills = bills.prefetch_related("co_ministries")  # may_change asks whether they share the bill
-    return (
-        bills.select_related("chapter", "lead_ministry")
-        .only(*CARD_FIELDS)
-        .annotate(
-            next_date=Subquery(next_open.values("planned_date")[:1]),
-            next_kind=Subquery(next_open.values("kind")[:1]),
-            next_label=Subquery(next_open.values("label")[:1]),
-        )
-    )
+    return with_next_open_milestone(bills.select_related("chapter", "lead_ministry").only(*CARD_FIELDS))
 
 
 def prepare_cards(cards, user):
@@ -98,8 +130,8 @@ def prepare_cards(cards, user):
     today = timezone.localdate()
     language = get_language()
     for card in cards:
-        card.movable = rules.may_change(user, card)
-        card.overdue = card.next_date is not None and card.next_date < today
+        card.movable = may_change(user, card)
+        card.overdue = is_overdue(card.next_date, None, today)
         card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
@@ -122,7 +154,7 @@ def with_html(cards):
 
 def stage_options(bill, selected):
     """The <option>s of a card's move menu, `selected` chosen."""
-    return _stage_options(rules.allowed_targets(bill), selected, get_language())
+    return _stage_options(allowed_targets(Position.of(bill)), selected, get_language())
 
 
 @functools.cache
@@ -132,14 +164,15 @@ def _stage_options(targets, selected, language):
 
 
 def one_card(bill, user):
-    """The card of one bill, as the board shows it (`bill` with its chapter and lead ministry at hand)."""
-    next_open = (
-        bill.milestones.filter(actual_date__isnull=True, planned_date__isnull=False)
-        .order_by("planned_date", "id")
-        .values("planned_date", "kind", "label")
-        .first()
-    ) or {}
-    bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
+    """The card of one bill, as the board shows it.
+
+    `bill` has its chapter and lead ministry at hand, and its next open
+    milestone as read with it (`selectors.with_next_open_milestone`). Read
+    again only if entering its stage may have met that milestone.
+    """
+    if bill.next_kind in MILESTONES_MET_BY.get(bill.stage, ()):
+        next_open = next_open_milestone(bill)
+        bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
     return prepare_cards([bill], user)[0]
 
 
@@ -151,12 +184,57 @@ def lane_counts(bills, lanes, card):
     return dict(bills.order_by().values_list("stage").annotate(n=Count("id")))
 
 
-def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0, limit=CARDS_PER_COLUMN):
-    """One column's cards from `offset` on: the board's "load more"."""
-    bills = bills.filter(stage=stage)
-    if lane_field:
-        bills = bills.filter(**{f"{lane_field}_id": lane_key})
+def changed_card(request, bill, back, notice):
+    """What the board at address `back` shows after a change to `bill` made on its card.
+
+    The card as it now is, with `notice` (a dict: message, ok, ask_reason), and
+    the exact counts of its lane under that board's filters.
+    """
+    params = QueryDict(urlsplit(back).query)
+    lanes = lanes_of(params)
+    card = one_card(bill, request.user)
+    card.notice = notice
+    if notice.get("ask_reason"):
+        card.options = stage_options(card, notice["ask_reason"])
+    counts = lane_counts(bill_filter(request, params).qs, lanes, card)
+    return {
+        "card": card,
+        "lane": getattr(card, f"{LANES[lanes][0]}_id") if lanes else "all",
+        "counts": [(stage, counts.get(stage, 0)) for stage in Stage],
+        "closed_count": sum(counts.get(stage, 0) for stage in END_STATES),
+        "query": params.urlencode(),
+        "back": back,
+    }
+
+
+def column_cards(bills, user, *, offset=0, limit=CARDS_PER_COLUMN):
+    """One column's cards (`bills`: those of the column) from `offset` on."""
     return with_html(prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
+
+
+def more_cards(request, params, stage):
+    """The board's "show more": the next cards of one column (and lane) of the board at `params`."""
+    params = params.copy()
+    offset = params.pop("offset", ["0"])[-1]
+    offset = int(offset) if offset.isdigit() else 0
+    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
+    lane = params.pop("lane", [""])[-1]
+    bills = bill_filter(request, params).qs.filter(stage=stage)
+    if lane_field:
+        bills = bills.filter(**{f"{lane_field}_id": int(lane) if lane.isdigit() else None})
+    # One more than shown, to know whether to offer more.
+    cards = column_cards(bills, request.user, offset=offset, limit=CARDS_PER_COLUMN + 1)
+    shown = offset + min(len(cards), CARDS_PER_COLUMN)
+    return {
+        "cards": cards[:CARDS_PER_COLUMN],
+        "more": len(cards) > CARDS_PER_COLUMN,
+        "stage": stage,
+        "lane": lane,
+        "offset": shown,
+        "shown": shown,
+        "total": bills.count(),  # the link says how many of how many, like the column's first one
+        "query": params.urlencode(),
+    }
 
 
 def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=False):
@@ -173,7 +251,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
         return (values[group[0]] if lane_field else None, values["stage"])
 
     counts = {place(row): row["n"] for row in bills.order_by().values(*group).annotate(n=Count("id"))}
-    ranked = (bills if with_closed else bills.exclude(stage__in=rules.END_STATES)).annotate(
+    ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
     first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
@@ -194,8 +272,8 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
         Lane(
             title=title,
             key=lane,
-            columns=[column(lane, stage) for stage in rules.MAIN_LINE],
-            closed=[column(lane, stage) for stage in rules.END_STATES],
+            columns=[column(lane, stage) for stage in MAIN_LINE],
+            closed=[column(lane, stage) for stage in END_STATES],
         )
         for title, lane in lanes_shown
     ]

@@ -1,18 +1,11 @@
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Bill, Category, Chapter, Instrument, Milestone, Ministry, Stage
+from .models import Bill, Category, Chapter, Instrument, Ministry, Stage
+from .selectors import followed_by, with_overdue
 from .widgets import Select
-
-
-def overdue_milestones():
-    """Milestones whose planned date has passed without being met, per bill (for Exists)."""
-    return Milestone.objects.filter(
-        bill=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=timezone.localdate()
-    )
 
 
 class BillFilter(django_filters.FilterSet):
@@ -49,13 +42,7 @@ class BillFilter(django_filters.FilterSet):
         return queryset.filter(Q(lead_ministry=ministry) | Q(pk__in=ministry.co_bills.values("pk")))
 
     def by_overdue(self, queryset, name, value):
-        return queryset.filter(Exists(overdue_milestones())) if value else queryset
+        return with_overdue(queryset) if value else queryset
 
     def by_mine(self, queryset, name, value):
-        if not value:
-            return queryset
-        user = self.request.user
-        ministries = user.ministries.all()
-        return queryset.filter(
-            Q(owner=user) | Q(lead_ministry__in=ministries) | Q(pk__in=Bill.objects.filter(co_ministries__in=ministries))
-        )
+        return queryset.filter(followed_by(self.request.user)) if value else queryset

@@ -4,9 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .board import LANES
 from .models import Flag, Milestone, Precision, Stage
-from .widgets import Select
 
 # A bill's version as the database can hold it (PostgreSQL's integer).
 MAX_VERSION = 2**31 - 1
@@ -81,11 +79,3 @@ class MilestoneForm(forms.ModelForm):
             "actual_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-
-class LanesForm(forms.Form):
-    lanes = forms.ChoiceField(
-        label=_("Swimlanes"),
-        required=False,
-        widget=Select,
-        choices=[("", _("None"))] + [(name, label) for name, (_field, _model, label) in LANES.items()],
-    )

@@ -3,7 +3,7 @@
 django-simple-history keeps a full copy of a bill (with its co-responsible
 ministries) or a milestone for every change, made by whom and why; here
 consecutive copies become one entry per changed field. Undoing a change goes
-through the rules like any other change, so the rules may refuse it.
+through `services` like any other change, so the rules may refuse it.
 """
 
 import datetime
@@ -15,15 +15,17 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from . import rules
+from . import services
 from .models import Bill, Flag, Milestone, MilestoneKind, Ministry
+from .policy import EDITABLE_BILL_FIELDS, EDITABLE_MILESTONE_FIELDS, RuleError
+from .selectors import may_steer_all
 
 RECORDED = {"bill": Bill, "milestone": Milestone}
 FLAG_OF = {"on_hold": Flag.AANGEHOUDEN, "controversial": Flag.CONTROVERSIEEL}
 # What `revert` can set back; the rest changes only with a move or with the register's data file.
 UNDOABLE = {
-    "bill": {"stage", *FLAG_OF, "co_ministries", *rules.EDITABLE_BILL_FIELDS},
-    "milestone": set(rules.EDITABLE_MILESTONE_FIELDS),
+    "bill": {"stage", *FLAG_OF, "co_ministries", *EDITABLE_BILL_FIELDS},
+    "milestone": set(EDITABLE_MILESTONE_FIELDS),
 }
 
 
@@ -49,12 +51,12 @@ class Change:
         return self.action == "changed" and self.field in UNDOABLE[self.model]
 
 
-class RevertRefused(rules.RuleError):
+class RevertRefused(RuleError):
     pass
 
 
 def may_revert(user):
-    return rules.may_steer_all(user)
+    return may_steer_all(user)
 
 
 def bill_history(bill):
@@ -69,9 +71,10 @@ def bill_history(bill):
     for model, record in records:
         fields = _tracked_fields(model)
         values = {field.name: _value(record, field) for field in fields}
-        if model == "bill":
-            values["co_ministries"] = co_ministries[record.history_id]
         before = previous.get((model, record.id))
+        if model == "bill":
+            kept = record.co_ministries_recorded or before is None
+            values["co_ministries"] = co_ministries[record.history_id] if kept else before["co_ministries"]
         previous[(model, record.id)] = values
         made = {"when": record.history_date, "who": record.history_user, "reason": record.history_change_reason or "",
                 "model": model, "object_label": _label(model, record), "history_id": record.history_id}
@@ -96,13 +99,7 @@ def revert(model, history_id, field, *, by):
         raise RevertRefused(_("Only the central coordinator can undo changes."))
     history = RECORDED[model].history
     record = history.get(history_id=history_id)
-    before = (
-        history.filter(id=record.id)
-        .filter(Q(history_date__lt=record.history_date)
-                | Q(history_date=record.history_date, history_id__lt=history_id))
-        .order_by("history_date", "history_id")
-        .last()
-    )
+    before = _records_up_to(record).exclude(history_id=record.history_id).last()
     if record.history_type != "~" or before is None:
         raise RevertRefused(_("Only the change of a field can be undone."))
     label = _field_label(model, field)
@@ -121,15 +118,15 @@ def revert(model, history_id, field, *, by):
     old = _recorded_value(before, field)
     reason = _("Reverted by %(name)s") % {"name": by.get_full_name() or by.get_username()}
     if model == "bill" and field == "stage":
-        rules.move_bill(current, old, by=by, reason=reason)
+        services.move_bill(current, old, by=by, reason=reason)
     elif model == "bill" and field in FLAG_OF:
-        rules.set_flag(current, FLAG_OF[field], old, by=by, reason=reason)
+        services.set_flag(current, FLAG_OF[field], old, by=by, reason=reason)
     elif model == "bill" and field == "co_ministries":
-        rules.change_bill(current, by=by, reason=reason, co_ministries=Ministry.objects.filter(pk__in=old))
+        services.change_bill(current, by=by, reason=reason, co_ministries=Ministry.objects.filter(pk__in=old))
     elif model == "bill":
-        rules.change_bill(current, by=by, reason=reason, **{field: _as_stored(Bill, field, old)})
+        services.change_bill(current, by=by, reason=reason, **{field: _as_stored(Bill, field, old)})
     else:
-        rules.change_milestone(current, by=by, reason=reason, **{field: _as_stored(Milestone, field, old)})
+        services.change_milestone(current, by=by, reason=reason, **{field: _as_stored(Milestone, field, old)})
 
 
 # Kept in a bill's history for the database's sake; no news to a reader.
@@ -144,9 +141,20 @@ def _value(record, field):
     return getattr(record, field.attname)
 
 
+def _records_up_to(record):
+    """The records of `record`'s object up to and including it, in order."""
+    return (
+        record.__class__.objects.filter(id=record.id)
+        .filter(Q(history_date__lt=record.history_date)
+                | Q(history_date=record.history_date, history_id__lte=record.history_id))
+        .order_by("history_date", "history_id")
+    )
+
+
 def _recorded_value(record, name):
     if name == "co_ministries":
-        return _co_ministry_rows(Q(history_id=record.history_id))[record.history_id]
+        kept = _records_up_to(record).filter(co_ministries_recorded=True).last() or record
+        return _co_ministry_rows(Q(history_id=kept.history_id))[kept.history_id]
     return getattr(record, record._meta.get_field(name).attname)
 
 

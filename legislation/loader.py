@@ -12,8 +12,9 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from . import rules
+from . import services
 from .models import Bill, Chapter, Milestone, Ministry
+from .policy import RuleError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -100,7 +101,7 @@ def load_register(data_dir=DATA_DIR):
         bill = existing.pop(item["key"], None)
         if bill is None:
             bill = Bill(key=item["key"], **values)
-            with rules.attributed(bill, None, LOADED):
+            with services.attributed(bill, None, LOADED):
                 bill.save()
                 bill.co_ministries.set(co_ministries)
             report.created += 1
@@ -120,17 +121,12 @@ def _update_bill(bill, values, co_ministries, report):
     changed = [name for name, value in values.items() if getattr(bill, name) != value]
     kept = [name for name in changed if name in bill.edited_fields]
     report.kept_by_hand += [f"{bill.key}.{name}" for name in kept]
-    changed = [name for name in changed if name not in kept]
-    for name in changed:
-        setattr(bill, name, values[name])
-    with rules.attributed(bill, None, LOADED):
-        if "co_ministries" not in bill.edited_fields and set(bill.co_ministries.all()) != co_ministries:
-            bill.co_ministries.set(co_ministries)
-            changed.append("co_ministries")
-        if not changed:
-            return False
-        bill.version += 1
-        bill.save()
+    changes = {name: values[name] for name in changed if name not in kept}
+    if "co_ministries" in bill.edited_fields or set(bill.co_ministries.all()) == co_ministries:
+        co_ministries = None
+    if not changes and co_ministries is None:
+        return False
+    services.load_bill(bill, reason=LOADED, co_ministries=co_ministries, **changes)
     return True
 
 
@@ -143,20 +139,15 @@ def _load_milestones(bill, milestones, documents, report):
             "source": cite(documents, fact),
         }
         origin = f"{fact['document']}:{fact['line']}:{fact['kind']}"
-        milestone = Milestone.objects.filter(bill=bill, origin=origin).first()
+        milestone = Milestone.objects.filter(bill=bill, origin=origin).select_related("bill").first()
         if milestone is None:
-            milestone = Milestone(bill=bill, kind=fact["kind"], origin=origin, **values)
-            with rules.attributed(milestone, None, LOADED):
-                milestone.save()
+            services.add_milestone(bill, by=None, reason=LOADED, kind=fact["kind"], origin=origin, **values)
             report.milestones_created += 1
             continue
-        changed = [name for name in MILESTONE_FIELDS
-                   if name not in milestone.edited_fields and getattr(milestone, name) != values[name]]
-        if changed:
-            for name in changed:
-                setattr(milestone, name, values[name])
-            with rules.attributed(milestone, None, LOADED):
-                milestone.save(update_fields=changed)
+        changes = {name: values[name] for name in MILESTONE_FIELDS
+                   if name not in milestone.edited_fields and getattr(milestone, name) != values[name]}
+        if changes:
+            services.change_milestone(milestone, by=None, reason=LOADED, **changes)
             report.milestones_updated += 1
 
 
@@ -174,8 +165,8 @@ def _load_moves(bill, moves, documents, report):
             "eerdere stappen staan niet in de bronnen."
         )
         try:
-            rules.move_bill(bill, fact["to"], reason=reason, source=cite(documents, fact),
+            services.move_bill(bill, fact["to"], reason=reason, source=cite(documents, fact),
                             occurred_on=fact["date"], origin=origin)
-        except rules.RuleError as error:
+        except RuleError as error:
             raise RegisterDataError(f"{bill.key}: move to {fact['to']} refused: {error.message}") from error
         report.moves += 1

@@ -1,7 +1,8 @@
 """The register: ministries, chapters, bills and what happens to them.
 
 The vocabulary (stages, instruments, flags, milestone kinds) is defined here;
-which moves are allowed, and who may make them, is decided in `rules.py`.
+which moves are allowed, and who may make them, is decided in `policy.py`;
+every write goes through `services.py`.
 """
 
 from django.conf import settings
@@ -107,6 +108,17 @@ class Chapter(models.Model):
         return f"{self.code}. {self.title}"
 
 
+class BillRecord(models.Model):
+    """What a historical record of a bill holds besides the bill's fields (simple-history's `bases`)."""
+
+    # Copying the co-ministries with every record would cost a move a query: a record that leaves them as
+    # they were says so, and they are those of the record before it (history.py).
+    co_ministries_recorded = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
 # What a bill's key looks like (H08-A-01, SYN-00001): the model checks it, and item addresses hold it.
 KEY_PATTERN = r"[\w.-]+"
 
@@ -162,7 +174,8 @@ class Bill(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Who changed what and why. Every field is kept, bookkeeping too (the history page leaves it out):
     # for a model with m2m history, simple-history reads excluded fields back on every save.
-    history = HistoricalRecords(m2m_fields=[co_ministries], history_change_reason_field=models.TextField(null=True))
+    history = HistoricalRecords(m2m_fields=[co_ministries], bases=[BillRecord],
+                                history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         ordering = ["key"]
@@ -178,25 +191,6 @@ class Bill(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.short_title}"
-
-    class VersionConflict(Exception):
-        """The bill no longer has the version a save was made against (`save_against`)."""
-
-    def save_against(self, version, **kwargs):
-        """Save only if the row still has `version`: the check and the write are one UPDATE."""
-        self._saved_against = version
-        try:
-            self.save(**kwargs)
-        finally:
-            del self._saved_against
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
-        version = getattr(self, "_saved_against", None)
-        if version is None:
-            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
-        if not super()._do_update(base_qs.filter(version=version), using, pk_val, values, update_fields, forced_update):
-            raise Bill.VersionConflict
-        return True
 
     @property
     def flags(self):

@@ -2,7 +2,7 @@
 
 The register's columns are those of `export_register`'s CSV (plus the fields
 people edit), so a file from either can be imported. An import writes
-nothing by itself: each row's changes go through the rules (`change_bill`,
+nothing by itself: each row's changes go through `services` (`change_bill`,
 `move_bill`, `set_flag`, `add_milestone`, `change_milestone`), so a change the
 rules refuse makes the row invalid with their reason, and nothing is written
 unless every row of the file is valid. Unchanged rows are skipped, so a file
@@ -22,9 +22,10 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
 
-from . import rules
+from . import services
 from .export import COLUMNS
 from .models import Bill, Category, Chapter, Flag, Instrument, Milestone, MilestoneKind, Ministry, Precision, Stage
+from .policy import EDITABLE_BILL_FIELDS, EDITABLE_MILESTONE_FIELDS, NotAllowed, RuleError
 
 # Columns that only the register's data file changes (through the loader).
 FROM_DATA_FILE = ("chapter", "category", "parent_key", "title", "source_line")
@@ -152,9 +153,9 @@ def refusals_as_errors(column_name):
     """A refusal of the rules as the error of a row: for the column it concerns, or the row as a whole."""
     try:
         yield
-    except rules.NotAllowed as refusal:
+    except NotAllowed as refusal:
         raise ValidationError(refusal.message) from refusal
-    except rules.RuleError as refusal:
+    except RuleError as refusal:
         raise ValidationError({column_name: refusal.message}) from refusal
 
 
@@ -162,6 +163,11 @@ def rows_with_null_characters(dataset):
     """The numbers of the rows with a null character, counted as the import's other messages count them."""
     rows = [number for number, row in enumerate(dataset, 1) if any("\x00" in str(value) for value in row)]
     return ", ".join(map(str, rows))
+
+
+def import_reason(kwargs):
+    """The history's reason for what an import writes."""
+    return _("Import of %(file)s") % {"file": kwargs.get("file_name") or "-"}
 
 
 class RuledResource(resources.ModelResource):
@@ -234,10 +240,9 @@ class RuledResource(resources.ModelResource):
         return not import_validation_errors and not self.changes(instance, row)
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        reason = _("Import of %(file)s") % {"file": kwargs.get("file_name") or "-"}
         # A row the rules refuse leaves its item exactly as it was.
         with transaction.atomic():
-            self.apply(instance, self.changes(instance, row), row, by=kwargs.get("user"), reason=reason)
+            self.apply(instance, self.changes(instance, row), row, by=kwargs.get("user"), reason=import_reason(kwargs))
 
     def check(self, instance, wanted):
         """Refuse what an import may not change at all, before trying the rules."""
@@ -302,23 +307,23 @@ class RegisterResource(RuledResource):
 
     def apply(self, bill, wanted, row, *, by, reason):
         move_reason = self.fields["move_reason"].clean(row) if "move_reason" in row else ""
-        edits = {name: value for name, value in wanted.items() if name in rules.EDITABLE_BILL_FIELDS}
+        edits = {name: value for name, value in wanted.items() if name in EDITABLE_BILL_FIELDS}
         with refusals_as_errors("co_ministries"):
-            rules.change_bill(bill, by=by, reason=reason, co_ministries=wanted.get("co_ministries"), **edits)
+            services.change_bill(bill, by=by, reason=reason, co_ministries=wanted.get("co_ministries"), **edits)
         flags = {Flag.AANGEHOUDEN: "on_hold", Flag.CONTROVERSIEEL: "controversial"}
         # Lift flags before a move and set them after it: a flag may depend on the stage.
         for flag, name in flags.items():
             if wanted.get(name) is False:
                 with refusals_as_errors(name):
-                    rules.set_flag(bill, flag, False, by=by, reason=move_reason)
+                    services.set_flag(bill, flag, False, by=by, reason=move_reason)
         if "stage" in wanted:
             with refusals_as_errors("stage"):
-                rules.move_bill(bill, wanted["stage"], by=by, reason=move_reason,
+                services.move_bill(bill, wanted["stage"], by=by, reason=move_reason,
                                 occurred_on=wanted.get("stage_entered_on"))
         for flag, name in flags.items():
             if wanted.get(name) is True:
                 with refusals_as_errors(name):
-                    rules.set_flag(bill, flag, True, by=by, reason=move_reason)
+                    services.set_flag(bill, flag, True, by=by, reason=move_reason)
         if "reading" in wanted and wanted["reading"] != bill.reading:
             raise ValidationError({"reading": _("The reading follows from the moves; an import does not set it.")})
 
@@ -334,11 +339,13 @@ class MilestoneResource(RuledResource):
     owner = column("owner", Lookup(get_user_model(), "username", UNKNOWN_USER))
     source = column("source", Text())
     origin = column("origin", Text())
+    # Not stored: a true value ("True", "ja") deletes the row's milestone.
+    delete = Field(column_name="delete", widget=YesNo())
 
     class Meta:
         model = Milestone
         fields = ("id", "bill_key", "kind", "label", "planned_date", "precision", "actual_date", "owner", "source",
-                  "origin")
+                  "origin", "delete")
         import_id_fields = ("id",)
         report_skipped = False
 
@@ -350,6 +357,13 @@ class MilestoneResource(RuledResource):
             raise ValidationError({"id": _("There is no milestone %(id)s; leave the id empty for a new milestone.")
                                    % {"id": Text().clean(row.get("id"))}})
         return Milestone()
+
+    def for_delete(self, row, instance):
+        return "delete" in row and self.fields["delete"].clean(row)
+
+    def delete_instance(self, instance, row, **kwargs):
+        with transaction.atomic(), refusals_as_errors("delete"):
+            services.delete_milestone(instance, by=kwargs.get("user"), reason=import_reason(kwargs))
 
     def check(self, milestone, wanted):
         errors = {}
@@ -363,15 +377,15 @@ class MilestoneResource(RuledResource):
             raise ValidationError(errors)
 
     def apply(self, milestone, wanted, row, *, by, reason):
-        edits = {name: value for name, value in wanted.items() if name in rules.EDITABLE_MILESTONE_FIELDS}
+        edits = {name: value for name, value in wanted.items() if name in EDITABLE_MILESTONE_FIELDS}
         with refusals_as_errors("bill_key"):
             if milestone.pk is None:
-                added = rules.add_milestone(wanted["bill_key"], by=by, reason=reason, **edits)
+                added = services.add_milestone(wanted["bill_key"], by=by, reason=reason, **edits)
                 # The row's preview and result describe the instance the import holds.
                 for name in ("pk", "bill", *edits):
                     setattr(milestone, name, getattr(added, name))
             else:
-                rules.change_milestone(milestone, by=by, reason=reason, **edits)
+                services.change_milestone(milestone, by=by, reason=reason, **edits)
 
 
 def resource_for(model):

@@ -1,7 +1,5 @@
-from urllib.parse import urlsplit
-
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,39 +7,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import rules
-from .board import CARDS_PER_COLUMN, LANES, board_stamp, build_board, column_cards, lane_counts, one_card, stage_options
+from . import services
+from .board import bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
 from .export import bills_for_export, write_csv
-from .filters import BillFilter
-from .forms import FlagForm, LanesForm, MilestoneForm, MoveForm, VersionForm
+from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
-
-
-def bill_filter(request, params, queryset=None):
-    return BillFilter(params, queryset=queryset if queryset is not None else Bill.objects.all(), request=request)
-
-
-def lanes_of(params):
-    form = LanesForm(params)
-    return form.cleaned_data["lanes"] or None if form.is_valid() else None
-
-
-def board_context(request, params, stamp):
-    params = params.copy()
-    params.pop("since", None)
-    filters = bill_filter(request, params)
-    lanes = lanes_of(params)
-    with_closed = params.get("stage") in rules.END_STATES
-    return {
-        "filter": filters,
-        "lanes_form": LanesForm(params),
-        "lanes": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
-        "with_closed": with_closed,
-        "lane_kind": lanes,
-        "query": params.urlencode(),
-        "stamp": stamp,
-    }
+from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
+from .selectors import may_change, with_next_open_milestone
 
 
 @require_GET
@@ -52,7 +25,7 @@ def board(request):
     template = "legislation/board.html"
     if request.htmx:
         template += "#board"
-    return render(request, template, board_context(request, request.GET, stamp))
+    return render(request, template, board_page(request, request.GET, stamp))
 
 
 @require_GET
@@ -60,40 +33,13 @@ def board_column(request, stage):
     """More cards of one column (and lane): the board's "load more"."""
     if stage not in Stage.values:
         return HttpResponse(status=404)
-    params = request.GET.copy()
-    offset = params.pop("offset", ["0"])[-1]
-    offset = int(offset) if offset.isdigit() else 0
-    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
-    lane = params.pop("lane", [""])[-1]
-    bills = bill_filter(request, params).qs
-    lane_key = int(lane) if lane.isdigit() else None
-    cards = column_cards(
-        bills,
-        request.user,
-        stage=stage,
-        lane_field=lane_field,
-        lane_key=lane_key,
-        offset=offset,
-        limit=CARDS_PER_COLUMN + 1,  # one more, to know whether to offer more
-    )
-    shown = offset + min(len(cards), CARDS_PER_COLUMN)
-    context = {
-        "cards": cards[:CARDS_PER_COLUMN],
-        "more": len(cards) > CARDS_PER_COLUMN,
-        "stage": stage,
-        "lane": lane,
-        "offset": shown,
-        "shown": shown,
-        # The link says how many of how many, like the column's first one.
-        "total": bills.filter(stage=stage, **({f"{lane_field}_id": lane_key} if lane_field else {})).count(),
-        "query": params.urlencode(),
-    }
-    return render(request, "legislation/board.html#more-cards", context)
+    return render(request, "legislation/board.html#more-cards", more_cards(request, request.GET, stage))
 
 
 def bill_on_card(key):
     # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
-    return get_object_or_404(Bill.objects.select_related("chapter", "lead_ministry"), key=key)
+    # The next open milestone is read with it, for the card the answer shows (board.one_card).
+    return get_object_or_404(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")), key=key)
 
 
 def back_url(request, default, url=None):
@@ -112,22 +58,8 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
     to where it was, with the message next to it. Without: back where it came from.
     """
     if request.htmx:
-        params = QueryDict(urlsplit(back).query)
-        lanes = lanes_of(params)
-        card = one_card(bill, request.user)
-        card.notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
-        if ask_reason:
-            card.options = stage_options(card, ask_reason)
-        counts = lane_counts(bill_filter(request, params).qs, lanes, card)
-        context = {
-            "card": card,
-            "lane": getattr(card, f"{LANES[lanes][0]}_id") if lanes else "all",
-            "counts": [(stage, counts.get(stage, 0)) for stage in Stage],
-            "closed_count": sum(counts.get(stage, 0) for stage in rules.END_STATES),
-            "query": params.urlencode(),
-            "back": back,
-        }
-        return render(request, "legislation/board.html#moved", context, status=status)
+        notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
+        return render(request, "legislation/board.html#moved", changed_card(request, bill, back, notice), status=status)
     if status == 403:
         return render(request, "403.html", {"message": message, "back": back}, status=403)
     (messages.success if status == 200 else messages.error)(request, message)
@@ -135,9 +67,9 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
 
 
 def refusal(error):
-    if isinstance(error, rules.NotAllowed):
+    if isinstance(error, NotAllowed):
         return 403
-    if isinstance(error, rules.StaleVersion):
+    if isinstance(error, StaleVersion):
         return 409
     return 422
 
@@ -154,23 +86,22 @@ def bill_move(request, key):
         return respond(request, bill, back, first_error(form), status=400)
     stage = form.cleaned_data["stage"]
     try:
-        rules.move_bill(
+        services.move_bill(
             bill, stage, by=request.user, reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"]
         )
-    except rules.RuleError as error:
-        ask = stage if isinstance(error, rules.NeedsReason) else None
+    except RuleError as error:
+        ask = stage if isinstance(error, NeedsReason) else None
         return respond(request, bill, back, error.message, status=refusal(error), ask_reason=ask)
     return respond(request, bill, back, moved_message(bill))
 
 
 def move_form(request, bill):
-    if not rules.may_change(request.user, bill):
-        raise rules.NotAllowed()
+    services.check_may_change(request.user, bill)
     # From a card the form returns to the board as it was filtered; from a link, to where the link was.
     came_from = request.htmx.current_url_abs_path if request.htmx else request.headers.get("referer")
     context = {
         "bill": bill,
-        "options": stage_options(bill, rules.next_stage(bill)),
+        "options": stage_options(bill, next_stage(Position.of(bill))),
         "back": back_url(request, reverse("board"), came_from),
         "on_board": bool(request.htmx),
     }
@@ -189,8 +120,8 @@ def bill_flag(request, key):
         return respond(request, bill, back, first_error(form), status=400)
     data = form.cleaned_data
     try:
-        rules.set_flag(bill, data["flag"], data["on"], by=request.user, reason=data["reason"], expected_version=data["version"])
-    except rules.RuleError as error:
+        services.set_flag(bill, data["flag"], data["on"], by=request.user, reason=data["reason"], expected_version=data["version"])
+    except RuleError as error:
         return respond(request, bill, back, error.message, status=refusal(error))
     flag = Flag(data["flag"]).label
     message = _("“%(flag)s” is set.") if data["on"] else _("“%(flag)s” is lifted.")
@@ -219,7 +150,7 @@ def bill_with_history(key):
 def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved=""):
     """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors,
     `saved` the confirmation of a milestone just saved."""
-    editable = rules.may_change(request.user, bill)
+    editable = may_change(request.user, bill)
     rows = []
     for milestone in bill.milestones.all():
         form = None
@@ -234,7 +165,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         "changes": bill_history(bill),
         "may_revert": may_revert(request.user),
         "editable": editable,
-        "options": stage_options(bill, rules.next_stage(bill)) if editable else "",
+        "options": stage_options(bill, next_stage(Position.of(bill))) if editable else "",
         "milestone_rows": rows,
         "new_milestone": new_milestone or MilestoneForm(prefix="new"),
     }
@@ -255,12 +186,11 @@ def bill_detail(request, key):
 @require_POST
 def milestone_add(request, key):
     bill = bill_with_history(key)
-    if not rules.may_change(request.user, bill):
-        raise rules.NotAllowed()
+    services.check_may_change(request.user, bill)
     form = MilestoneForm(request.POST, prefix="new")
     if not form.is_valid():
         return render_detail(request, bill, status=400, new_milestone=form)
-    milestone = rules.add_milestone(bill, by=request.user, **form.cleaned_data)
+    milestone = services.add_milestone(bill, by=request.user, **form.cleaned_data)
     return milestone_saved(request, key, milestone)
 
 
@@ -268,15 +198,14 @@ def milestone_add(request, key):
 def milestone_edit(request, pk):
     milestone = get_object_or_404(Milestone.objects.select_related("bill"), pk=pk)
     bill = bill_with_history(milestone.bill.key)
-    if not rules.may_change(request.user, bill):
-        raise rules.NotAllowed()
+    services.check_may_change(request.user, bill)
     form = MilestoneForm(request.POST, instance=Milestone.objects.get(pk=pk), prefix=f"m{pk}")
     seen = VersionForm(request.POST)
     if not form.is_valid() or not seen.is_valid():
         return render_detail(request, bill, status=400, milestone_form=form)
     try:
-        rules.change_milestone(milestone, by=request.user, expected_version=seen.cleaned_data["version"], **form.cleaned_data)
-    except rules.StaleVersion as error:
+        services.change_milestone(milestone, by=request.user, expected_version=seen.cleaned_data["version"], **form.cleaned_data)
+    except StaleVersion as error:
         return render_detail(request, bill_with_history(bill.key), status=409, refusal=error.message)
     return milestone_saved(request, bill.key, milestone)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from legislation.models import Stage
-from legislation.rules import END_STATES, MAIN_LINE
+from legislation.policy import END_STATES, MAIN_LINE
 
 from .figures import STAGES
 

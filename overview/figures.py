@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, Subquery
 
 from legislation.models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Move, Stage
-from legislation.rules import END_STATES, MAIN_LINE
+from legislation.policy import END_STATES, MAIN_LINE
+from legislation.selectors import is_overdue
 
 # Bijlage 2 of the Regeerprogramma was published on this day: the programme's history starts here,
 # or at the first recorded move if one is older.
@@ -253,7 +254,7 @@ def slippage(ids, ministries, today):
     per_ministry = {}
     slipped = []
     for row in rows:
-        overdue = row["actual_date"] is None and row["planned_date"] < today
+        overdue = is_overdue(row["planned_date"], row["actual_date"], today)
         first = row["first_planned_date"]
         moved = first is not None and row["planned_date"] > first
         if not (overdue or moved):

@@ -11,16 +11,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from legislation.models import Bill, Milestone
+from legislation.selectors import followed_milestones
 
 from .emails import absolute_url
 
 
-def followed_milestones(user):
-    """The milestones `user` owns, of bills they own, or of bills their ministries lead or share."""
-    steered = Bill.objects.filter(Q(lead_ministry__coordinators=user) | Q(co_ministries__coordinators=user))
+def calendar_milestones(user):
+    """The milestones `user` follows (`selectors.followed_milestones`) that have a date."""
     return (
-        Milestone.objects.filter(Q(owner=user) | Q(bill__owner=user) | Q(bill__in=steered))
+        followed_milestones(user)
         .filter(Q(planned_date__isnull=False) | Q(actual_date__isnull=False))
         .select_related("bill")
         .order_by("planned_date", "pk")
@@ -37,7 +36,7 @@ def calendar_for(user):
         calendar.add("version", "2.0")
         calendar.add("x-wr-calname", _("Legislation tracker: milestones"))
         calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
-        for milestone in followed_milestones(user):
+        for milestone in calendar_milestones(user):
             calendar.add_component(_event(milestone, host, stamp))
     return calendar.to_ical()
 

@@ -34,8 +34,9 @@ from django.db import transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
-from legislation.models import Milestone, Ministry
-from legislation.rules import END_STATES
+from legislation.models import Milestone
+from legislation.policy import END_STATES
+from legislation.selectors import coordinators_by_ministry, reminder_recipients
 
 from .emails import DELIVERY_FIELDS, reminder_message
 from .models import Delivery, Mode, ReminderEmail, ReminderPolicy, SweepLock
@@ -126,9 +127,9 @@ def due_reminders(policy, day):
     """Every reminder due on `day`, and how each recipient wants them.
 
     Returns `{(milestone_id, recipient_id, planned_date, slot): due_on}` and
-    `{recipient_id: mode}`. A milestone's reminders go to its owner, else the
-    bill's owner, else the coordinators of the bill's lead ministry (active
-    users only), and reach those with an email address who want them.
+    `{recipient_id: mode}`. A milestone's reminders go to whom
+    `selectors.reminder_recipients` says, and reach those with an email
+    address who want them.
     """
     active, modes = set(), {}
     for pk, email, mode in get_user_model().objects.filter(is_active=True).values_list(
@@ -137,10 +138,7 @@ def due_reminders(policy, day):
         active.add(pk)
         if email and mode != Mode.NONE:
             modes[pk] = mode or Mode.DIGEST
-    coordinators = defaultdict(list)
-    for ministry, user in Ministry.coordinators.through.objects.values_list("ministry_id", "user_id"):
-        if user in active:
-            coordinators[ministry].append(user)
+    coordinators = coordinators_by_ministry(active)
 
     days_before = policy.days_before_list
     # Two days more: a warning due on a weekend goes out on the Friday before.
@@ -156,13 +154,7 @@ def due_reminders(policy, day):
         slot = current_slot(planned, day, days_before, policy.overdue_every)
         if slot is None:
             continue
-        if owner in active:
-            recipients = (owner,)
-        elif bill_owner in active:
-            recipients = (bill_owner,)
-        else:
-            recipients = coordinators[ministry]
-        for recipient in recipients:
+        for recipient in reminder_recipients(owner, bill_owner, ministry, active=active, coordinators=coordinators):
             if recipient in modes:
                 due[(pk, recipient, planned, slot.name)] = slot.due_on
     return due, modes

@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from legislation import rules
+from legislation import selectors, services
 from legislation.management.commands.create_demo_users import CENTRAL_GROUP, MINISTRY_GROUP, PERMISSIONS, permissions
 from legislation.models import Bill, Milestone, Ministry, Stage
 
@@ -14,7 +14,7 @@ def as_staff(client, user):
     """Log `user` in with admin access and the permissions of their role among the demo users."""
     user.is_staff = True
     user.save()
-    user.user_permissions.add(*permissions(PERMISSIONS[CENTRAL_GROUP if rules.may_steer_all(user) else MINISTRY_GROUP]))
+    user.user_permissions.add(*permissions(PERMISSIONS[CENTRAL_GROUP if selectors.may_steer_all(user) else MINISTRY_GROUP]))
     client.force_login(user)
     return client
 
@@ -71,13 +71,42 @@ class TestAccess:
         assert client.get(reverse("admin:legislation_bill_add")).status_code == 403
         assert client.post(reverse("admin:legislation_bill_delete", args=[make_bill().pk])).status_code == 403
 
-    def test_milestones_are_deleted_one_by_one_on_a_bill_the_rules_allow(self, client, alice, make_bill, vws):
+    def test_the_delete_action_deletes_only_milestones_of_bills_the_rules_allow(self, client, alice, make_bill, vws):
         as_staff(client, alice)
+        own = Milestone.objects.create(bill=make_bill(), kind="ministerraad")
         other = Milestone.objects.create(bill=make_bill(lead_ministry=vws), kind="publicatie")
-        response = client.get(reverse("admin:legislation_milestone_changelist"))
-        assert "delete_selected" not in response.context["cl"].model_admin.get_actions(response.wsgi_request)
+        action = {"action": "delete_selected", "_selected_action": [own.pk, other.pk]}
+        confirmation = client.post(reverse("admin:legislation_milestone_changelist"), action)
+        assert confirmation.status_code == 200 and confirmation.context["perms_lacking"]
+        refused = client.post(reverse("admin:legislation_milestone_changelist"), {**action, "post": "yes"})
+        assert refused.status_code == 403  # as a whole
+        assert Milestone.objects.filter(pk__in=[own.pk, other.pk]).count() == 2
         assert client.post(reverse("admin:legislation_milestone_delete", args=[other.pk])).status_code == 403
         assert Milestone.objects.filter(pk=other.pk).exists()
+
+    def test_a_milestone_deleted_here_is_recorded_and_marks_its_bill_changed(self, client, alice, make_bill):
+        as_staff(client, alice)
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad")
+        changed_before = Bill.objects.get(pk=bill.pk).updated_at
+        action = {"action": "delete_selected", "post": "yes", "_selected_action": [milestone.pk]}
+        assert client.post(reverse("admin:legislation_milestone_changelist"), action).status_code == 302
+        assert not Milestone.objects.filter(pk=milestone.pk).exists()
+        deleted = Milestone.history.filter(id=milestone.pk, history_type="-").get()
+        assert deleted.history_user == alice
+        assert Bill.objects.get(pk=bill.pk).updated_at > changed_before  # a polling board sees it
+
+    def test_a_milestone_deleted_inline_goes_through_the_rules(self, client, alice, make_bill):
+        as_staff(client, alice)
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        changed_before = Bill.objects.get(pk=bill.pk).updated_at
+        data = posted(client.get(change_url(bill)))
+        data["milestones-0-DELETE"] = "on"
+        assert client.post(change_url(bill), data).status_code == 302
+        assert not bill.milestones.exists()
+        assert Milestone.history.filter(id=milestone.pk, history_type="-").get().history_user == alice
+        assert Bill.objects.get(pk=bill.pk).updated_at > changed_before
 
 
 class TestList:
@@ -137,7 +166,7 @@ class TestChangeForm:
         as_staff(client, charlie)
         bill = make_bill()
         data = posted(client.get(change_url(bill)))
-        rules.move_bill(bill, "voorbereiding")  # meanwhile, on the board
+        services.move_bill(bill, "voorbereiding")  # meanwhile, on the board
         data["short_title"] = "Te laat"
         response = client.post(change_url(bill), data, follow=True)
         assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()

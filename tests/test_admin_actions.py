@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 
-from legislation import rules
+from legislation import services
 from legislation.models import Milestone, Move
 from tests.test_admin import CHANGELIST, as_staff
 
@@ -79,7 +79,7 @@ class TestMoveToAStage:
         bill = make_bill("kb")
         preview(client, "move_to_stage", [bill], stage="raad_van_state")
         seen = type(bill).objects.get(pk=bill.pk)
-        rules.move_bill(bill, "voorbereiding")  # meanwhile, on the board
+        services.move_bill(bill, "voorbereiding")  # meanwhile, on the board
         reported = apply(client, "move_to_stage", [seen], stage="raad_van_state")
         assert reported[0][0] == "error" and "Iemand anders" in reported[0][1]
         assert refreshed(bill)[0].stage == "voorbereiding"

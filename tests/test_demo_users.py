@@ -1,11 +1,11 @@
 import io
 
 from django.contrib.auth import authenticate, get_user_model
-from django.test import RequestFactory
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.urls import reverse
 
-from legislation import rules
+from legislation import selectors
 from legislation.models import Bill, Ministry
 
 # A login as the login page makes it (the login throttling wants the request).
@@ -30,8 +30,8 @@ def test_demo_users_cover_the_roles_and_their_passwords_work(db, settings, tmp_p
     assert admin and central and jenv
     assert admin.is_superuser and not central.is_superuser and not jenv.is_superuser
     vws_bill = Bill.objects.filter(lead_ministry__code="VWS").first()
-    assert rules.may_change(admin, vws_bill) and rules.may_change(central, vws_bill)
-    assert not rules.may_change(jenv, vws_bill)
+    assert selectors.may_change(admin, vws_bill) and selectors.may_change(central, vws_bill)
+    assert not selectors.may_change(jenv, vws_bill)
 
 
 def test_every_role_reaches_the_admin_and_changes_what_the_rules_allow(client, db, settings, tmp_path):

@@ -111,7 +111,7 @@ class TestImportingChanges:
 
         done = admin_confirm(client, "bill", preview)
         assert [m.message for m in get_messages(done.wsgi_request)] == [
-            "Geïmporteerd: 1 gewijzigd, 0 toegevoegd, 0 ongewijzigd."
+            "Geïmporteerd: 1 gewijzigd, 0 toegevoegd, 0 verwijderd, 0 ongewijzigd."
         ]
         bill.refresh_from_db()
         assert (bill.short_title, bill.stage) == ("Geïmporteerde titel", "consultatie")
@@ -230,3 +230,22 @@ class TestMilestones:
         }
         rows = [{**rows[0], "bill_key": other.key}]
         assert invalid(run(MilestoneResource, rows, alice)) == {1: [f"Deze mijlpaal hoort bij {bill.key}."]}
+
+    def test_a_row_marked_delete_deletes_its_milestone_through_the_rules(self, alice, make_bill, vws):
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        changed_before = Bill.objects.get(pk=bill.pk).updated_at
+        rows = [{**sheet(MilestoneResource, Milestone.objects.filter(pk=milestone.pk))[0], "delete": "ja"}]
+        result = run(MilestoneResource, rows, alice, dry_run=False)
+        assert result.totals["delete"] == 1 and not bill.milestones.exists()
+        assert Milestone.history.filter(id=milestone.pk, history_type="-").get().history_user == alice
+        assert Bill.objects.get(pk=bill.pk).updated_at > changed_before
+
+    def test_deleting_another_ministrys_milestone_is_a_row_error_and_deletes_nothing(self, alice, make_bill, vws):
+        own = Milestone.objects.create(bill=make_bill(), kind="ministerraad")
+        other = Milestone.objects.create(bill=make_bill(lead_ministry=vws), kind="ministerraad")
+        rows = [{**row, "delete": "ja"} for row in sheet(MilestoneResource, Milestone.objects.filter(
+            pk__in=[own.pk, other.pk]).order_by("pk"))]
+        result = run(MilestoneResource, rows, alice, dry_run=False)
+        assert result.has_errors() or result.has_validation_errors()
+        assert Milestone.objects.filter(pk__in=[own.pk, other.pk]).count() == 2

@@ -5,7 +5,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from legislation import rules
+from legislation import services
 from legislation.loader import DATA_DIR, RegisterDataError, load_register, read_items, read_yaml
 from legislation.models import Bill, Milestone, Ministry, Move
 
@@ -65,11 +65,11 @@ def test_every_stated_date_is_a_milestone(db):
 
 def test_a_reload_keeps_what_a_coordinator_edited(db, charlie):
     reported = Move.objects.filter(moved_by=None).select_related("bill").first().bill
-    rules.move_bill(reported, "voorbereiding", by=charlie, reason="Terug naar de tekentafel")
+    services.move_bill(reported, "voorbereiding", by=charlie, reason="Terug naar de tekentafel")
     plain = Bill.objects.filter(moves__isnull=True).first()
-    rules.change_bill(plain, by=charlie, lead_ministry=Ministry.objects.get(code="AZ"), short_title="Eigen titel")
+    services.change_bill(plain, by=charlie, lead_ministry=Ministry.objects.get(code="AZ"), short_title="Eigen titel")
     milestone = Milestone.objects.exclude(origin="").select_related("bill").first()
-    rules.change_milestone(milestone, by=charlie, planned_date=milestone.planned_date.replace(year=2030))
+    services.change_milestone(milestone, by=charlie, planned_date=milestone.planned_date.replace(year=2030))
 
     # Removing the evidence of the bill's moves makes the loader want to redo them.
     Move.objects.filter(bill=reported, moved_by=None).delete()
@@ -89,7 +89,7 @@ def test_a_corrected_data_file_updates_the_fields_nobody_edited(db, tmp_path, ch
     shutil.copytree(DATA_DIR, tmp_path, dirs_exist_ok=True)
     items = read_yaml("register.yaml")
     first, second = items[0], items[1]
-    rules.change_bill(Bill.objects.get(key=second["key"]), by=charlie, short_title="Met de hand")
+    services.change_bill(Bill.objects.get(key=second["key"]), by=charlie, short_title="Met de hand")
     first["short_title"] = "Gecorrigeerde titel"
     first["co_ministries"] = ["AZ"]
     second["short_title"] = "Ook gecorrigeerd"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from legislation import rules
+from legislation import services
 from legislation.models import Bill, Chapter, Milestone, Ministry, Stage
 from overview.charts import sampled
 from overview.figures import STAGES
@@ -40,19 +40,19 @@ def client_charlie(client, charlie):
 
 def moved(bill, *steps):
     for day, stage, *reason in steps:
-        rules.move_bill(bill, stage, occurred_on=day, reason=reason[0] if reason else "")
+        services.move_bill(bill, stage, occurred_on=day, reason=reason[0] if reason else "")
 
 
 def milestone(bill, kind, created, planned, *changes, label="", actual=None):
     """A milestone added on `created`, then changed on each (day, planned date) of `changes`."""
     with at(created):
-        m = rules.add_milestone(bill, by=None, kind=kind, label=label, planned_date=planned)
+        m = services.add_milestone(bill, by=None, kind=kind, label=label, planned_date=planned)
     for day, new_planned in changes:
         with at(day):
-            rules.change_milestone(m, by=None, planned_date=new_planned)
+            services.change_milestone(m, by=None, planned_date=new_planned)
     if actual:
         with at(actual):
-            rules.change_milestone(m, by=None, actual_date=actual)
+            services.change_milestone(m, by=None, actual_date=actual)
     return m
 
 
@@ -72,7 +72,7 @@ def programme(today, make_bill, jenv, vws):
     b.co_ministries.add(vws)
     moved(a, (D(2024, 10, 1), "voorbereiding"), (D(2024, 12, 1), "consultatie"), (D(2025, 2, 1), "raad_van_state"))
     moved(b, (D(2024, 11, 1), "voorbereiding"))
-    rules.set_flag(b, "aangehouden", True, reason="wacht op een advies", occurred_on=D(2025, 1, 15))
+    services.set_flag(b, "aangehouden", True, reason="wacht op een advies", occurred_on=D(2025, 1, 15))
     moved(c, (D(2024, 9, 1), "voorbereiding"), (D(2024, 10, 20), "consultatie"),
           (D(2024, 12, 20), "voorbereiding", "veel kritiek in de consultatie"), (D(2025, 1, 20), "consultatie"))
     moved(e, (D(2025, 3, 1), "vervallen", "opgegaan in een ander voorstel"))
@@ -256,7 +256,7 @@ class TestFigures:
 
     def test_a_move_dated_after_today_has_not_happened_yet(self, client_charlie, today, make_bill):
         bill = make_bill(short_title="Toekomstwet")
-        rules.move_bill(bill, "voorbereiding", occurred_on=D(2025, 4, 15))
+        services.move_bill(bill, "voorbereiding", occurred_on=D(2025, 4, 15))
         overview = client_charlie.get(reverse("overview"), {"q": "Toekomstwet"}).context["overview"]
         assert overview.flow.counts[-1] == tuple(row(aangekondigd=1))
         assert overview.time_in_stage.never_moved == 1 and overview.time_in_stage.longest == []
@@ -428,9 +428,9 @@ class TestQueries:
         for n in range(count):
             bill = make_bill(short_title=f"Groeiwet {n}", lead_ministry=ministries[n % len(ministries)])
             moved(bill, (D(2024, 10, 1), "voorbereiding"), (D(2024, 11, 1 + n % 28), "consultatie"))
-            rules.set_flag(bill, "aangehouden", True, reason="wacht", occurred_on=D(2025, 1, 1))
-            m = rules.add_milestone(bill, by=None, kind="advies_rvs", planned_date=D(2025, 1, 1))
-            rules.change_milestone(m, by=None, planned_date=D(2025, 2, 1))
+            services.set_flag(bill, "aangehouden", True, reason="wacht", occurred_on=D(2025, 1, 1))
+            m = services.add_milestone(bill, by=None, kind="advies_rvs", planned_date=D(2025, 1, 1))
+            services.change_milestone(m, by=None, planned_date=D(2025, 2, 1))
             bill.co_ministries.add(Ministry.objects.get(code="VWS"))
 
     def count(self, client, url, params, bound, django_assert_max_num_queries):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from legislation import rules
+from legislation import services
 from legislation.models import Bill, Chapter
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -19,9 +19,9 @@ def on_the_overview(page, live_server):
     """The overview of the register with some history to draw: 30 items in drafting, half of them on to consultation."""
     today = timezone.localdate()
     for n, bill in enumerate(Bill.objects.filter(moves__isnull=True, instrument="wet").order_by("key")[:30]):
-        rules.move_bill(bill, "voorbereiding", occurred_on=today - datetime.timedelta(days=300 - 5 * n))
+        services.move_bill(bill, "voorbereiding", occurred_on=today - datetime.timedelta(days=300 - 5 * n))
         if n % 2:
-            rules.move_bill(bill, "consultatie", occurred_on=today - datetime.timedelta(days=120 - 2 * n))
+            services.move_bill(bill, "consultatie", occurred_on=today - datetime.timedelta(days=120 - 2 * n))
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(f"{live_server.url}/overzicht/")
 

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from legislation.models import Milestone, MilestoneKind
-from legislation.rules import change_milestone, move_bill
+from legislation.services import change_milestone, move_bill
 from reminders.models import Delivery, Mode, ReminderPolicy, ReminderPreference
 from reminders.schedule import current_slot
 from reminders.sweep import send_due_reminders

@@ -6,10 +6,10 @@ Each test saves screenshots to test-artifacts/, which CI keeps.
 from django.utils import translation
 from playwright.sync_api import expect
 
-from legislation import rules
+from legislation.policy import END_STATES
 from legislation.models import Bill, Chapter, Ministry, Stage
 
-MAIN_LINE = [stage for stage in Stage if stage not in rules.END_STATES]
+MAIN_LINE = [stage for stage in Stage if stage not in END_STATES]
 
 # Elements whose right edge lies beyond the viewport, unless a box that fits clips or scrolls them.
 OFF_SCREEN = """() => {

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from legislation import rules
+from legislation import policy
 from legislation.models import Bill, Category, Chapter, Instrument, Milestone, MilestoneKind, Ministry, Move
 
 PREFIX = "SYN-"
@@ -60,10 +60,10 @@ class Command(BaseCommand):
         new_bills = []
         for number in range(1, bills + 1):
             instrument = pick.choices(instruments, weights)[0]
-            path = rules.path_of(instrument)
+            path = policy.path_of(instrument)
             # Most bills are early in their path; a few have ended.
             stage = pick.choices(
-                [*path, *rules.END_STATES[2:]], [max(len(path) - i, 1) ** 2 for i in range(len(path))] + [1]
+                [*path, *policy.END_STATES[2:]], [max(len(path) - i, 1) ** 2 for i in range(len(path))] + [1]
             )[0]
             new_bills.append(
                 Bill(

@@ -1,0 +1,138 @@
+"""What the pages read: the read-side rules, each written once.
+
+Which milestones are overdue, a bill's next open milestone, which bills a
+user follows, who receives a milestone's reminders, and what a user may
+change (the policy's rule with the facts it needs fetched). The filters, the
+admin, the board, the calendar, the reminder sweep and the overview call these.
+"""
+
+from collections import defaultdict
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from . import policy
+from .models import Bill, Milestone, Ministry
+
+
+class Actor:
+    """A user as the policy sees them; each fact is fetched once, and only when asked for."""
+
+    def __init__(self, user):
+        self.user = user
+        self.is_active = user.is_authenticated and user.is_active
+
+    # Both are read with the user when it signed in with a password (accounts.backends.with_rights), else here.
+
+    @cached_property
+    def ministry_ids(self):
+        if hasattr(self.user, "coordinated_ministries"):
+            return frozenset(int(pk) for pk in (self.user.coordinated_ministries or "").split(",") if pk)
+        return frozenset(self.user.ministries.values_list("id", flat=True))
+
+    @cached_property
+    def steers_all(self):
+        if not self.is_active:
+            return False
+        if hasattr(self.user, "steers_all_bills"):
+            return self.user.is_superuser or self.user.steers_all_bills
+        return self.user.has_perm("legislation.move_all_bills")
+
+
+def actor(user):
+    """The user as the policy sees them, built once per request (it is kept on the user)."""
+    if not hasattr(user, "_actor"):
+        user._actor = Actor(user)
+    return user._actor
+
+
+def ministry_ids(user):
+    """The ministries a user coordinates."""
+    return actor(user).ministry_ids if actor(user).is_active else frozenset()
+
+
+def may_steer_all(user):
+    """Whether `user` is a central coordinator, who changes every bill."""
+    return actor(user).steers_all
+
+
+def may_change(user, bill):
+    """`policy.may_change` for `user` and `bill` as stored; the co-ministries are read only if needed."""
+    return policy.may_change(actor(user), bill.lead_ministry_id, _co_ministry_ids(bill))
+
+
+def _co_ministry_ids(bill):
+    # A generator function, so that nothing is read unless the policy asks.
+    for ministry in bill.co_ministries.all():
+        yield ministry.pk
+
+
+def is_overdue(planned_date, actual_date, today):
+    """A milestone is overdue when its planned date has passed without it being met."""
+    return actual_date is None and planned_date is not None and planned_date < today
+
+
+def overdue_milestones(today=None):
+    """The milestones that are overdue (`is_overdue`), as a queryset."""
+    return Milestone.objects.filter(actual_date__isnull=True, planned_date__lt=today or timezone.localdate())
+
+
+def with_overdue(bills):
+    """Filter `bills` to those with an overdue milestone."""
+    return bills.filter(has_overdue())
+
+
+def has_overdue():
+    """Whether a bill has an overdue milestone, as an expression (for filters and annotations)."""
+    return Exists(overdue_milestones().filter(bill=OuterRef("pk")))
+
+
+def open_milestones():
+    """Milestones planned and not yet met, the next first."""
+    return Milestone.objects.filter(actual_date__isnull=True, planned_date__isnull=False).order_by("planned_date", "id")
+
+
+def with_next_open_milestone(bills):
+    """Annotate each of `bills` with its next open milestone's `next_date`, `next_kind` and `next_label`."""
+    next_open = open_milestones().filter(bill=OuterRef("pk"))
+    return bills.annotate(**{f"next_{name}": Subquery(next_open.values(field)[:1])
+                             for name, field in (("date", "planned_date"), ("kind", "kind"), ("label", "label"))})
+
+
+def next_open_milestone(bill):
+    """The planned date, kind and label of `bill`'s next open milestone ({} if none)."""
+    return open_milestones().filter(bill=bill).values("planned_date", "kind", "label").first() or {}
+
+
+def followed_by(user):
+    """The bills `user` follows, as a condition on bills: those they own, and those their ministries lead or share."""
+    coordinated = Ministry.objects.filter(coordinators=user).values("pk")
+    shared = Bill.co_ministries.through.objects.filter(ministry__in=coordinated).values("bill_id")
+    return Q(owner=user) | Q(lead_ministry__in=coordinated) | Q(pk__in=shared)
+
+
+def followed_milestones(user):
+    """The milestones `user` follows: those they own, and those of the bills they follow."""
+    return Milestone.objects.filter(Q(owner=user) | Q(bill__in=Bill.objects.filter(followed_by(user))))
+
+
+def coordinators_by_ministry(users):
+    """The users among `users` (ids) who coordinate each ministry: {ministry id: [user id, ...]}."""
+    coordinators = defaultdict(list)
+    for ministry, user in Ministry.coordinators.through.objects.values_list("ministry_id", "user_id"):
+        if user in users:
+            coordinators[ministry].append(user)
+    return coordinators
+
+
+def reminder_recipients(owner, bill_owner, lead_ministry, *, active, coordinators):
+    """Who receives a milestone's reminders: its owner, else the bill's owner, else the lead ministry's coordinators.
+
+    Owners count only when they are `active`; `coordinators` is `coordinators_by_ministry(active)`.
+    """
+    if owner in active:
+        return (owner,)
+    if bill_owner in active:
+        return (bill_owner,)
+    return coordinators[lead_ministry]

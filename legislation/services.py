@@ -1,0 +1,231 @@
+"""Every write to a bill or its milestones: the policy applied and recorded.
+
+Each function checks who may change the bill (`selectors.may_change`) and
+what the policy allows, claims the bill's version (`claim_version`), writes,
+and records the history. The board, the admin, imports and the loader call
+these; nothing else writes a bill's stage, flags, fields or milestones.
+"""
+
+import datetime
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Bill, Milestone, Move
+from .policy import (
+    EDITABLE_BILL_FIELDS,
+    MILESTONES_MET_BY,
+    NotAllowed,
+    Position,
+    StaleVersion,
+    check_flag,
+    check_move,
+    flag_field,
+    is_forward,
+)
+from .selectors import may_change
+
+
+def check_may_change(user, bill):
+    """Raise `NotAllowed` unless `user` may change `bill`; None is the data files, which may."""
+    if user is not None and not may_change(user, bill):
+        raise NotAllowed()
+
+
+@contextmanager
+def attributed(obj, by, reason=""):
+    """Record the saves of `obj` in this block as made by `by` (None: the data files), for `reason`.
+
+    Without it the history would name the user of the request, if any, which
+    is wrong for the loader and for changes made on someone's behalf.
+    """
+    obj._history_user, obj._change_reason = by, reason
+    try:
+        yield
+    finally:
+        del obj._history_user, obj._change_reason
+
+
+def claim_version(bill, expected, *, by=None, reason="", co_ministries=None, **changes):
+    """Write `changes` to `bill` only if it still has version `expected`, and record them in its history.
+
+    The check and the write are one UPDATE, which bumps the version: of two
+    concurrent changes made against one version, only one goes on, the other
+    raises `StaleVersion` and nothing of it is written. `bill` is then the
+    bill as it now is, without reading it back. Without changes the claim
+    only marks the bill changed (a milestone of it changed; its own history
+    records that). Call it inside a transaction, which a refusal rolls back.
+    """
+    now = timezone.now()
+    expected = int(expected)
+    if by is not None:
+        # A person steered this bill: reloading the data file must not undo it.
+        edited = {*bill.edited_fields, *(name for name in changes if name != "stage_entered_on")}
+        if co_ministries is not None:
+            edited.add("co_ministries")
+        changes["edited_fields"] = sorted(edited)
+    claimed = Bill.objects.filter(pk=bill.pk, version=expected).update(
+        **changes, version=F("version") + 1, updated_at=now
+    )
+    if not claimed:
+        raise StaleVersion()
+    for name, value in {**changes, "version": expected + 1, "updated_at": now}.items():
+        setattr(bill, name, value)
+    if co_ministries is not None:
+        bill.skip_history_when_saving = True  # part of this change's history record below, not a record of its own
+        try:
+            bill.co_ministries.set(co_ministries)
+        finally:
+            del bill.skip_history_when_saving
+    if changes or co_ministries is not None:
+        _record(bill, by, reason, with_co_ministries=co_ministries is not None)
+
+
+def _record(bill, by, reason, *, with_co_ministries):
+    """Add `bill` as it now is to its history; its co-ministries only `with_co_ministries` (they changed)."""
+    with attributed(bill, by, reason):
+        (record,) = Bill.history.bulk_history_create(
+            [bill], update=True, custom_historical_attrs={"co_ministries_recorded": with_co_ministries}
+        )
+    if with_co_ministries:
+        snapshot = Bill.history.model.co_ministries.model
+        snapshot.objects.bulk_create(
+            snapshot(history=record, id=row.pk, bill_id=row.bill_id, ministry_id=row.ministry_id)
+            for row in Bill.co_ministries.through.objects.filter(bill=bill)
+        )
+
+
+def touch(bill_id):
+    """Mark a bill changed for the boards that poll (board.board_stamp) without claiming a version."""
+    Bill.objects.filter(pk=bill_id).update(updated_at=timezone.now())
+
+
+def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None, expected_version=None, origin=""):
+    """Move `bill` to `to_stage` and record the move.
+
+    `by` is the user making the move (None for the loader, which reports what
+    the sources say). `expected_version` is the version of the bill the user
+    saw; if the bill changed since, `StaleVersion` is raised and nothing changes.
+    """
+    check_may_change(by, bill)
+    position = Position.of(bill)
+    reading = check_move(position, to_stage, reason)
+    occurred_on = occurred_on or timezone.localdate()
+    reason = reason.strip()
+    with transaction.atomic():
+        claim_version(bill, _expected(bill, expected_version), by=by, reason=reason,
+                      stage=to_stage, stage_entered_on=occurred_on, reading=reading)
+        move = Move.objects.create(bill=bill, from_stage=position.stage, to_stage=to_stage, reading=reading,
+                                   occurred_on=occurred_on, moved_by=by, reason=reason, source=source, origin=origin)
+        if is_forward(position, to_stage, reading):
+            for milestone in bill.milestones.filter(
+                kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
+            ):
+                milestone.actual_date = occurred_on
+                _save_milestone(milestone, by, reason, ["actual_date"])
+    return move
+
+
+def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None, expected_version=None):
+    """Set (`on=True`) or clear a flag on `bill` and record it as a move."""
+    check_may_change(by, bill)
+    check_flag(bill.stage, bill.flags, flag, on, reason)
+    reason = reason.strip()
+    with transaction.atomic():
+        claim_version(bill, _expected(bill, expected_version), by=by, reason=reason, **{flag_field(flag): on})
+        return Move.objects.create(bill=bill, from_stage=bill.stage, to_stage=bill.stage, flag=flag, flag_set=on,
+                                   reading=bill.reading, occurred_on=occurred_on or timezone.localdate(),
+                                   moved_by=by, reason=reason, source=source)
+
+
+def change_bill(bill, *, by, expected_version=None, co_ministries=None, reason="", **changes):
+    """Edit a bill's fields by hand; the data file will not overwrite them again."""
+    check_may_change(by, bill)
+    unknown = set(changes) - set(EDITABLE_BILL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    changes = {name: value for name, value in changes.items() if getattr(bill, name) != value}
+    if co_ministries is not None and set(co_ministries) == set(bill.co_ministries.all()):
+        co_ministries = None
+    if not changes and co_ministries is None:
+        return
+    with transaction.atomic():
+        claim_version(bill, _expected(bill, expected_version), by=by, reason=reason, co_ministries=co_ministries,
+                      **changes)
+
+
+def load_bill(bill, *, reason, co_ministries=None, **changes):
+    """What the data files say of an existing bill (the loader); people's edits were left out before."""
+    with transaction.atomic():
+        claim_version(bill, bill.version, reason=reason, co_ministries=co_ministries, **changes)
+
+
+def change_milestone(milestone, *, by, reason="", expected_version=None, **changes):
+    """Edit a milestone by hand; the data file will not overwrite the edited fields.
+
+    With `expected_version` (the version of the bill the user saw) the edit is
+    refused if the bill or any of its milestones changed since, like a move.
+    """
+    check_may_change(by, milestone.bill)
+    changed = [name for name, value in changes.items() if getattr(milestone, name) != value]
+    if not changed:
+        return
+    with transaction.atomic():
+        _claim_for_milestone(milestone.bill, expected_version)
+        for name in changed:
+            setattr(milestone, name, changes[name])
+        if by is not None:
+            milestone.edited_fields = sorted({*milestone.edited_fields, *changed})
+        _save_milestone(milestone, by, reason, [*changed, "edited_fields"])
+
+
+def shift_planned_dates(bill, days, *, by, reason=""):
+    """Move the planned date of every milestone still to be met by `days`; return those milestones."""
+    check_may_change(by, bill)
+    milestones = list(bill.milestones.filter(planned_date__isnull=False, actual_date__isnull=True))
+    with transaction.atomic():
+        for milestone in milestones:
+            change_milestone(milestone, by=by, reason=reason,
+                             planned_date=milestone.planned_date + datetime.timedelta(days=days))
+    return milestones
+
+
+def add_milestone(bill, *, by, reason="", **fields):
+    """Add a milestone to `bill`; its fields count as set by hand."""
+    check_may_change(by, bill)
+    milestone = Milestone(bill=bill, **fields)
+    if by is not None:
+        milestone.edited_fields = sorted(fields)
+    with transaction.atomic():
+        _save_milestone(milestone, by, reason)
+        touch(bill.pk)
+    return milestone
+
+
+def delete_milestone(milestone, *, by, reason="", expected_version=None):
+    """Delete a milestone; its bill's history keeps it, and the boards that poll see the change."""
+    check_may_change(by, milestone.bill)
+    with transaction.atomic():
+        _claim_for_milestone(milestone.bill, expected_version)
+        with attributed(milestone, by, reason):
+            milestone.delete()
+
+
+def _claim_for_milestone(bill, expected_version):
+    # With the version the user saw, a milestone edit is refused like a move; without, the bill is marked changed.
+    if expected_version is None:
+        touch(bill.pk)
+    else:
+        claim_version(bill, expected_version)
+
+
+def _expected(bill, expected_version):
+    """The version a change is made against: the one the user saw, else the one read."""
+    return bill.version if expected_version is None else expected_version
+
+
+def _save_milestone(milestone, by, reason, update_fields=None):
+    with attributed(milestone, by, reason):
+        milestone.save(update_fields=update_fields)
