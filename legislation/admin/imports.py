@@ -4,9 +4,19 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
+
+
+class ExportForm(SelectableFieldsExportForm):
+    """The columns to export, each named in the user's language with its name in the file."""
+
+    def _get_field_label(self, resource, field_name):
+        column = resource.fields[field_name].column_name
+        return f"{capfirst(resource.column_label(column))} ({column})"
 
 
 class RuledImportExportMixin(ImportExportMixin):
@@ -15,6 +25,7 @@ class RuledImportExportMixin(ImportExportMixin):
     import_formats = export_formats = (CSV, XLSX)
     import_error_display = ("message",)
     import_template_name = "admin/legislation/import.html"
+    export_form_class = ExportForm
     export_name = ""
 
     def has_import_permission(self, request):
