@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .calendar import calendar_for
+from .calendar import NOTHING_FOLLOWED, calendar_for, calendar_milestones
 from .emails import absolute_url
 from .forms import ReminderPreferenceForm
 from .models import ReminderPolicy, ReminderPreference
@@ -29,6 +29,7 @@ def reminder_settings(request):
             "policy": ReminderPolicy.load(),
             "calendar_url": calendar_url,
             "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
+            "calendar_empty": NOTHING_FOLLOWED if not calendar_milestones(request.user).exists() else "",
         },
     )
 
