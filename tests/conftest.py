@@ -149,10 +149,14 @@ def page(open_page):
 
 @pytest.fixture
 def screenshot():
-    """Save a screenshot of the whole page to test-artifacts/ (kept by CI), named by page and width."""
+    """Save a screenshot of the page to test-artifacts/ (kept by CI), named by page and width: the whole page,
+    or of a long one its first three screens, so that it stays readable."""
     ARTIFACTS.mkdir(exist_ok=True)
 
     def screenshot(page, name):
-        page.screenshot(path=ARTIFACTS / f"{name}-{page.viewport_size['width']}.png", full_page=True)
+        width, height = page.viewport_size["width"], page.viewport_size["height"]
+        tall = min(page.evaluate("document.documentElement.scrollHeight"), 3 * height)
+        page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": tall})
 
     return screenshot
