@@ -160,6 +160,11 @@ def test_a_keyboard_only_move_leaves_the_focus_on_the_moved_card(open_page, scre
     expect(page.locator(f"#card-{bill.key} .card-title")).to_be_focused()
     assert focused(page)["column"] == "gepubliceerd"
     screenshot(page, "board-moved")
+    # The board's poll, which would redraw the board without the confirmation, waits while the focus is there.
+    page.evaluate("htmx.ajax('GET', '/', {source: '#board', target: '#board', swap: 'outerHTML'})")
+    page.wait_for_load_state("networkidle")
+    expect(moved.locator(".notice")).to_be_visible()
+    expect(page.locator(f"#card-{bill.key} .card-title")).to_be_focused()
     bill.refresh_from_db()
     assert bill.stage == "gepubliceerd"
 

@@ -49,12 +49,28 @@
     });
   });
 
-  // Polling must not redraw the board under someone who is dragging or typing a reason.
+  // Polling must not redraw the board under someone who is dragging, typing a reason, or still at the card
+  // they just changed (its confirmation or refusal would vanish with the focus).
   document.addEventListener("htmx:beforeRequest", function (event) {
     var board = document.getElementById("board");
     if (event.detail.elt !== board) return;
-    var busy = dragged || board.querySelector("details.move[open]") || document.querySelector("#panel form:focus-within");
+    var busy = dragged || board.querySelector("details.move[open], .card:has(.notice):focus-within") ||
+      document.querySelector("#panel form:focus-within");
     if (busy) event.preventDefault();
+  });
+
+  // A board redrawn by polling keeps the keyboard focus on the card it was on.
+  var focusedCard = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "board") return;
+    var card = document.activeElement && document.activeElement.closest(".card");
+    focusedCard = card && card.id;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "board" || !focusedCard) return;
+    var title = document.querySelector("#" + focusedCard + " .card-title");
+    focusedCard = null;
+    if (title) title.focus();
   });
 
   // A card that comes back with a message among the end states must not stay folded away.
@@ -79,6 +95,13 @@
     var target = card.querySelector("textarea[required]") || card.querySelector(".card-title");
     target.focus();
     card.scrollIntoView({ block: "nearest" });
+  });
+
+  // A column narrows while empty and widens again when a card arrives, and the other way round.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("#board .column").forEach(function (column) {
+      column.classList.toggle("empty", !column.querySelector(".card"));
+    });
   });
 
   // "Show more" replaces itself with the next cards: the focus goes to the first of them.
