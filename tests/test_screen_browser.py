@@ -135,6 +135,13 @@ def test_main_pages_at_laptop_size(open_page, live_server, screenshot):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1440, path
         screenshot(page, name)
+    # One click to English, where the interface and its dates are English.
+    page.goto(f"{live_server.url}/")
+    page.click("button[name=language][value=en]")
+    expect(page.locator("h1")).to_have_text("Board")
+    expect(page.locator("#col-aangekondigd-all .name")).to_have_text("Announced")
+    expect(page.locator(".skip-link")).to_have_text("Skip to the board")
+    screenshot(page, "board-en")
 
 
 def test_a_keyboard_only_move_leaves_the_focus_on_the_moved_card(open_page, screenshot):
