@@ -11,9 +11,11 @@ time and queries of one move.
 
 import argparse
 import statistics
+import sys
 import time
 
-from common import grow, prepare
+sys.dont_write_bytecode = True  # not even bytecode of the benchmark stays in the checkout
+from common import grow, throwaway  # noqa: E402
 
 
 def parse():
@@ -116,14 +118,14 @@ def move_time(client, bills, repeat):
 
 def main():
     args = parse()
-    prepare(args.database_url)
-    from django.db import connection
+    with throwaway(args.database_url):
+        from django.db import connection
 
-    print(f"database: {connection.vendor}")
-    for size in args.sizes.split(","):
-        if size != "register":
-            grow(int(size))
-        measure(size, args.repeat)
+        print(f"database: {connection.vendor}")
+        for size in args.sizes.split(","):
+            if size != "register":
+                grow(int(size))
+            measure(size, args.repeat)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
-"""What the benchmarks share: a throwaway database with the register (and, if asked, a synthetic programme)."""
+"""What the benchmarks share: a throwaway database with the register (and, if asked, a synthetic programme).
+
+A benchmark leaves nothing behind in the checkout: its database (on SQLite), static files, mail and
+bytecode go to a temporary folder that is removed when it ends, also on an error.
+"""
 
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,13 +15,23 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET_KEY = "bench-only-secret-key-long-enough-for-django-check-0123456789abcdef"
 
 
-def environment(database_url):
-    """The environment of a production-like process on this machine, on a throwaway database."""
-    folder = tempfile.mkdtemp(prefix="bench-")
+@contextmanager
+def throwaway(database_url, items=None):
+    """Prepare a throwaway database (see `prepare`); yield the environment of a process that uses it."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        env = environment(database_url, folder)
+        prepare(env, items)
+        yield env
+
+
+def environment(database_url, folder):
+    """The environment of a production-like process on this machine, on a throwaway database, writing to `folder`."""
     return {
         **os.environ,
         "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
         "VAR_DIR": folder,
+        "STATIC_ROOT": f"{folder}/static",
+        "PYTHONDONTWRITEBYTECODE": "1",
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY", BENCH_SECRET_KEY),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -26,9 +41,9 @@ def environment(database_url):
     }
 
 
-def prepare(database_url, items=None):
-    """Empty the database, load the register and grow the programme to `items` bills."""
-    os.environ.update(environment(database_url))
+def prepare(env, items=None):
+    """In this process: empty the database of `env`, load the register and grow the programme to `items` bills."""
+    os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     if os.environ["DATABASE_URL"].startswith("postgres"):
         recreate_postgres(os.environ["DATABASE_URL"])

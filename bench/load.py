@@ -18,7 +18,8 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from common import ROOT, environment, prepare
+sys.dont_write_bytecode = True  # not even bytecode of the benchmark stays in the checkout
+from common import ROOT, throwaway  # noqa: E402
 
 PORT = 8765
 PASSWORD = "bench-wachtwoord-1234"
@@ -112,8 +113,11 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
 
-    env = environment(args.database_url)
-    prepare(env["DATABASE_URL"], args.items)
+    with throwaway(args.database_url, args.items) as env:
+        measure(env, args)
+
+
+def measure(env, args):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
@@ -128,7 +132,7 @@ def main():
     mine = {n: movable[n::args.clients] for n in range(args.clients)}
     versions = {key: 1 for key in movable}
 
-    server = start_gunicorn({**env, "DATABASE_URL": env["DATABASE_URL"]}, args.workers)
+    server = start_gunicorn(env, args.workers)
     try:
         def board(number, step, browser):
             return browser.request("GET", "/")[0]

@@ -23,9 +23,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .filters import BillFilter
-from .models import Bill, Chapter, MilestoneKind, Ministry, Stage
+from .models import Bill, Chapter, Milestone, Ministry, Stage
 from .policy import END_STATES, MAIN_LINE, MILESTONES_MET_BY, Position, allowed_targets
-from .selectors import is_overdue, may_change, ministry_ids, next_open_milestone, with_next_open_milestone
+from .selectors import is_overdue, may_change, ministry_ids, read_next_open_milestone, with_next_open_milestone
 from .widgets import Select, option_tags
 
 CARDS_PER_COLUMN = 20
@@ -132,7 +132,10 @@ def prepare_cards(cards, user):
     for card in cards:
         card.movable = may_change(user, card)
         card.overdue = is_overdue(card.next_date, None, today)
-        card.next_title = card.next_label or (str(MilestoneKind(card.next_kind).label) if card.next_kind else "")
+        card.next_title = (
+            Milestone.shown_label(card.next_kind, card.next_label, card.next_label_en, card.next_edited or [])
+            if card.next_kind else ""
+        )
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
     return cards
@@ -171,8 +174,7 @@ def one_card(bill, user):
     again only if entering its stage may have met that milestone.
     """
     if bill.next_kind in MILESTONES_MET_BY.get(bill.stage, ()):
-        next_open = next_open_milestone(bill)
-        bill.next_date, bill.next_kind, bill.next_label = (next_open.get(k) for k in ("planned_date", "kind", "label"))
+        read_next_open_milestone(bill)
     return prepare_cards([bill], user)[0]
 
 
@@ -254,7 +256,10 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
-    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk"))
+    # The counts say how many cards there are; saying it to the database too keeps its planner from taking
+    # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
+    shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
+    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown])
     placed = defaultdict(list)
     for card in with_html(prepare_cards(with_card_details(first, user).order_by("key"), user)):
         placed[place(vars(card))].append(card)

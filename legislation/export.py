@@ -4,6 +4,7 @@ import csv
 import json
 
 from .models import Bill
+from .spreadsheets import neutralise
 
 COLUMNS = ("key", "chapter", "category", "parent_key", "title", "short_title", "instrument", "lead_ministry",
            "co_ministries", "stage", "stage_entered_on", "reading", "on_hold", "controversial", "kamerstuk",
@@ -43,7 +44,7 @@ def write_csv(stream, bills=None):
     writer = csv.DictWriter(stream, fieldnames=COLUMNS)
     writer.writeheader()
     for bill in bills if bills is not None else bills_for_export():
-        writer.writerow(row(bill))
+        writer.writerow({name: neutralise(value) for name, value in row(bill).items()})
 
 
 def write_json(stream, bills=None):

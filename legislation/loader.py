@@ -6,6 +6,7 @@ never moved by the sources, and a move or milestone already loaded is found
 again by its origin instead of being added twice.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Fields the data file owns until someone edits them.
 BILL_FIELDS = ("chapter", "category", "parent", "source_line", "title", "short_title", "instrument",
-               "lead_ministry", "kamerstuk")
-MILESTONE_FIELDS = ("planned_date", "precision", "actual_date", "source")
+               "lead_ministry", "kamerstuk", "notes", "notes_en")
+MILESTONE_FIELDS = ("label", "label_en", "planned_date", "precision", "date_inferred", "actual_date", "source")
+# What the loader may still correct in a move it recorded: the wording, never the step.
+MOVE_TEXT_FIELDS = ("reason", "reason_en", "source", "date_inferred")
 # The history's reason for what the loader writes (its moves give their own).
 LOADED = "Geladen uit de gegevensbestanden van het register"
 
@@ -59,13 +62,28 @@ def read_items(data_dir=DATA_DIR):
             item["kamerstuk"] = entry["kamerstuk"]
         item["milestones"] = [*(item.get("milestones") or []), *(entry.get("milestones") or [])]
         item["moves"] = [*(item.get("moves") or []), *(entry.get("moves") or [])]
+        item["notes"] = [*(item.get("notes") or []), *(entry.get("notes") or [])]
     return items
 
 
-def cite(documents, fact):
-    """The source of a move or milestone, as a person reads it."""
+def texts(value):
+    """A text of the data files as (Dutch, English): either {nl: …, en: …} or Dutch alone."""
+    if isinstance(value, dict):
+        return value["nl"].strip(), (value.get("en") or "").strip()
+    return (value or "").strip(), ""
+
+
+def cite(documents, fact, line_word="regel"):
+    """The source of a move, milestone or note, as a person reads it."""
     title = documents.get(fact["document"], fact["document"])
-    return f"{title} ({fact['document']}), regel {fact['line']}: «{fact['quote'].strip()}»"
+    return f"{title} ({fact['document']}), {line_word} {fact['line']}: «{fact['quote'].strip()}»"
+
+
+def notes(documents, facts):
+    """An item's notes from the data files, in Dutch and in English, each with its source."""
+    dutch = [f"{texts(fact['text'])[0]}\nBron: {cite(documents, fact)}" for fact in facts]
+    english = [f"{texts(fact['text'])[1]}\nSource: {cite(documents, fact, 'line')}" for fact in facts]
+    return "\n\n".join(dutch), "\n\n".join(english)
 
 
 @transaction.atomic
@@ -97,6 +115,7 @@ def load_register(data_dir=DATA_DIR):
             "lead_ministry": ministries[item["lead_ministry"]],
             "kamerstuk": str(item.get("kamerstuk") or ""),
         }
+        values["notes"], values["notes_en"] = notes(reference["documents"], item.get("notes") or [])
         co_ministries = {ministries[code] for code in item.get("co_ministries") or []}
         bill = existing.pop(item["key"], None)
         if bill is None:
@@ -130,15 +149,28 @@ def _update_bill(bill, values, co_ministries, report):
     return True
 
 
-def _load_milestones(bill, milestones, documents, report):
+def milestone_origins(milestones):
+    """(origin, fact) for an item's milestones: where each came from, so a reload finds it again."""
+    seen = Counter()
     for fact in milestones:
+        origin = f"{fact['document']}:{fact['line']}:{fact['kind']}"
+        # One sentence may report the same kind of step for several bills of a bundle.
+        seen[origin] += 1
+        yield (origin if seen[origin] == 1 else f"{origin}:{seen[origin]}"), fact
+
+
+def _load_milestones(bill, milestones, documents, report):
+    for origin, fact in milestone_origins(milestones):
+        label, label_en = texts(fact.get("label"))
         values = {
+            "label": label,
+            "label_en": label_en,
             "planned_date": fact["date"],
             "precision": fact.get("precision", "day"),
+            "date_inferred": bool(fact.get("date_inferred")),
             "actual_date": fact["date"] if fact.get("actual") else None,
             "source": cite(documents, fact),
         }
-        origin = f"{fact['document']}:{fact['line']}:{fact['kind']}"
         milestone = Milestone.objects.filter(bill=bill, origin=origin).select_related("bill").first()
         if milestone is None:
             services.add_milestone(bill, by=None, reason=LOADED, kind=fact["kind"], origin=origin, **values)
@@ -154,19 +186,29 @@ def _load_milestones(bill, milestones, documents, report):
 def _load_moves(bill, moves, documents, report):
     for fact in sorted(moves, key=lambda fact: fact["date"]):
         origin = f"{fact['document']}:{fact['line']}:{fact['to']}"
-        if bill.moves.filter(origin=origin).exists():
-            continue
-        if "stage" in bill.edited_fields:
-            # Someone has steered this bill since; what they did stands.
-            report.kept_by_hand.append(f"{bill.key}.stage")
-            continue
-        reason = fact.get("reason") or (
-            f"Voortgang gemeld in {documents.get(fact['document'], fact['document'])}; "
-            "eerdere stappen staan niet in de bronnen."
-        )
-        try:
-            services.move_bill(bill, fact["to"], reason=reason, source=cite(documents, fact),
-                            occurred_on=fact["date"], origin=origin)
-        except RuleError as error:
-            raise RegisterDataError(f"{bill.key}: move to {fact['to']} refused: {error.message}") from error
-        report.moves += 1
+        reason, reason_en = texts(fact.get("reason"))
+        if not reason:
+            title = documents.get(fact["document"], fact["document"])
+            reason = f"Voortgang gemeld in {title}; eerdere stappen staan niet in de bronnen."
+            reason_en = f"Progress reported in {title}; earlier steps are not in the sources."
+        text = {"reason": reason, "reason_en": reason_en, "source": cite(documents, fact),
+                "date_inferred": bool(fact.get("date_inferred"))}
+        move = bill.moves.filter(origin=origin).first()
+        if move is None:
+            if "stage" in bill.edited_fields:
+                # Someone has steered this bill since; what they did stands.
+                report.kept_by_hand.append(f"{bill.key}.stage")
+                continue
+            try:
+                move = services.move_bill(bill, fact["to"], reason=reason, source=text["source"],
+                                       occurred_on=fact["date"], origin=origin)
+            except RuleError as error:
+                raise RegisterDataError(f"{bill.key}: move to {fact['to']} refused: {error.message}") from error
+            report.moves += 1
+        # The services record the step; the English reason and whether its date is inferred only
+        # the data files know, and their wording may be corrected on a later load.
+        changed = [name for name in MOVE_TEXT_FIELDS if getattr(move, name) != text[name]]
+        if changed:
+            for name in changed:
+                setattr(move, name, text[name])
+            move.save(update_fields=changed)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -34,9 +35,13 @@ class Instrument(models.TextChoices):
     RIJKSWET = "rijkswet", _("kingdom act")
     GRONDWET = "grondwet", _("constitutional amendment")
     AMVB = "amvb", _("order in council (AMvB)")
+    AMVRB = "amvrb", _("kingdom order in council (AMvRB)")
     KB = "kb", _("royal decree")
     MINISTERIELE_REGELING = "ministeriele_regeling", _("ministerial regulation")
     EU_IMPLEMENTATIE = "eu_implementatie", _("EU implementation")
+    # Not regulation, yet how some items of Bijlage 2 are carried out.
+    CIRCULAIRE = "circulaire", _("circular or policy rule")
+    BESLUIT = "besluit", _("administrative decision (e.g. traffic decision)")
     ONBEKEND = "onbekend", _("unknown")
 
 
@@ -73,6 +78,11 @@ class MilestoneKind(models.TextChoices):
     INWERKINGTREDING = "inwerkingtreding", _("Entry into force")
     EU_DEADLINE = "eu_deadline", _("EU transposition deadline")
     OVERIG = "overig", _("Other")
+
+
+def in_language(dutch, english):
+    """The data files' texts are Dutch with an English version: the one for the active language."""
+    return english if english and (get_language() or "").startswith("en") else dutch
 
 
 class Ministry(models.Model):
@@ -167,6 +177,8 @@ class Bill(models.Model):
     voorhang_required = models.BooleanField(_("voorhang required"), default=False)
     kamerstuk = models.CharField(_("Kamerstuk number"), max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The English version of notes that came from the data files, shown until someone edits the notes.
+    notes_en = models.TextField(_("notes (English)"), blank=True)
     # Bumped by every change, so that a change made on a stale view is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
     # Fields people changed by hand: reloading the data file leaves these alone.
@@ -193,6 +205,10 @@ class Bill(models.Model):
         return f"{self.key} {self.short_title}"
 
     @property
+    def notes_shown(self):
+        return self.notes if "notes" in self.edited_fields else in_language(self.notes, self.notes_en)
+
+    @property
     def flags(self):
         return [flag for flag, on in ((Flag.AANGEHOUDEN, self.on_hold), (Flag.CONTROVERSIEEL, self.controversial)) if on]
 
@@ -201,8 +217,12 @@ class Milestone(models.Model):
     bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="milestones")
     kind = models.CharField(_("kind"), max_length=30, choices=MilestoneKind.choices)
     label = models.CharField(_("description"), max_length=200, blank=True)
+    # The English version of a label that came from the data files, shown until someone edits the label.
+    label_en = models.CharField(_("description (English)"), max_length=200, blank=True)
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     precision = models.CharField(_("precision"), max_length=10, choices=Precision.choices, default=Precision.DAY)
+    # The sources do not state this date; it was worked out (a year in a law's name, an assumed day).
+    date_inferred = models.BooleanField(_("date inferred"), default=False)
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -239,7 +259,13 @@ class Milestone(models.Model):
         ]
 
     def __str__(self):
-        return self.label or self.get_kind_display()
+        return self.shown_label(self.kind, self.label, self.label_en, self.edited_fields)
+
+    @staticmethod
+    def shown_label(kind, label, label_en, edited_fields):
+        """What a milestone is called in the active language (the board has only these values)."""
+        label = label if "label" in edited_fields else in_language(label, label_en)
+        return label or str(MilestoneKind(kind).label)
 
 
 class Move(models.Model):
@@ -255,6 +281,8 @@ class Move(models.Model):
     flag_set = models.BooleanField(_("flag set"), null=True, blank=True)
     reading = models.PositiveSmallIntegerField(_("reading"), default=1)
     occurred_on = models.DateField(_("date"))
+    # The sources do not state this date; it was worked out (see the reason).
+    date_inferred = models.BooleanField(_("date inferred"), default=False)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     moved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -265,6 +293,8 @@ class Move(models.Model):
         blank=True,
     )
     reason = models.TextField(_("reason"), blank=True)
+    # The English version of a reason from the data files; moves are never edited.
+    reason_en = models.TextField(_("reason (English)"), blank=True)
     source = models.TextField(_("source"), blank=True)
     origin = models.CharField(_("origin"), max_length=200, blank=True)
 
@@ -275,6 +305,10 @@ class Move(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bill", "origin"], condition=~models.Q(origin=""), name="unique_move_origin")
         ]
+
+    @property
+    def reason_shown(self):
+        return in_language(self.reason, self.reason_en)
 
     def __str__(self):
         if self.flag:

@@ -61,7 +61,13 @@ PATHS = {
         Stage.GEPUBLICEERD,
         Stage.IN_WERKING,
     ),
+    # A circular or policy rule, and a decision such as a traffic decision, are made by the
+    # minister or road authority alone and take effect once published.
+    Instrument.CIRCULAIRE: (Stage.AANGEKONDIGD, Stage.VOORBEREIDING, Stage.GEPUBLICEERD, Stage.IN_WERKING),
+    Instrument.BESLUIT: (Stage.AANGEKONDIGD, Stage.VOORBEREIDING, Stage.GEPUBLICEERD, Stage.IN_WERKING),
 }
+# An AMvRB goes the AMvB's way, through the rijksministerraad.
+PATHS[Instrument.AMVRB] = PATHS[Instrument.AMVB]
 
 # Entering a stage (going forward) means these milestones were met that day.
 MILESTONES_MET_BY = {
@@ -78,6 +84,9 @@ EDITABLE_BILL_FIELDS = ("short_title", "official_title", "instrument", "lead_min
                         "voorhang_required", "kamerstuk", "notes")
 # Fields of a milestone people edit; its origin is how the loader finds it again.
 EDITABLE_MILESTONE_FIELDS = ("kind", "label", "planned_date", "precision", "actual_date", "owner", "source")
+# A bill's procedure has some ten milestones; its page and admin form show every one (each with its form),
+# so a bill that collects hundreds by mistake (a repeated import) would be slow for everyone who opens it.
+MAX_MILESTONES = 100
 
 
 class RuleError(Exception):
@@ -86,6 +95,13 @@ class RuleError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+def check_milestone_room(count):
+    """Refuse an added milestone when the bill has MAX_MILESTONES already."""
+    if count >= MAX_MILESTONES:
+        raise RuleError(_("This item has %(count)s milestones, the most an item can have. Remove ones that are "
+                          "no longer needed first.") % {"count": count})
 
 
 class MoveRefused(RuleError):

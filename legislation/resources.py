@@ -24,6 +24,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from . import services
 from .export import COLUMNS
+from .imports import MAX_ROWS
 from .models import Bill, Category, Chapter, Flag, Instrument, Milestone, MilestoneKind, Ministry, Precision, Stage
 from .policy import EDITABLE_BILL_FIELDS, EDITABLE_MILESTONE_FIELDS, NotAllowed, RuleError
 
@@ -186,16 +187,23 @@ class RuledResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
+        if len(dataset) > MAX_ROWS:
+            return self.refused(_("The file has %(rows)s rows; an import takes at most %(limit)s. Split it into "
+                                  "smaller files.") % {"rows": len(dataset), "limit": MAX_ROWS})
         if unstorable := rows_with_null_characters(dataset):
             # No column takes a null character, and PostgreSQL refuses it before a row can be judged.
-            result = self.get_result_class()()
             message = _("These rows contain a null character, which no field can hold: %(rows)s. Remove it and try again.")
-            result.append_base_error(self.get_error_result_class()(ValueError(message % {"rows": unstorable})))
-            return result
+            return self.refused(message % {"rows": unstorable})
         # Nothing is written unless every row is valid, however the import is started.
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
                                    collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True,
                                    **kwargs)
+
+    def refused(self, message):
+        """The result of an import refused as a whole, before any row is read."""
+        result = self.get_result_class()()
+        result.append_base_error(self.get_error_result_class()(ValueError(message)))
+        return result
 
     def before_import(self, dataset, **kwargs):
         # A spreadsheet often ends in empty rows: they are no items (and the numbers of the others stay right).

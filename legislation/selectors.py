@@ -93,16 +93,25 @@ def open_milestones():
     return Milestone.objects.filter(actual_date__isnull=True, planned_date__isnull=False).order_by("planned_date", "id")
 
 
+# What a card shows of a bill's next open milestone: its attribute on the bill, and the milestone's field.
+NEXT_MILESTONE = (("next_date", "planned_date"), ("next_kind", "kind"), ("next_label", "label"),
+                  ("next_label_en", "label_en"), ("next_edited", "edited_fields"))
+
+
 def with_next_open_milestone(bills):
-    """Annotate each of `bills` with its next open milestone's `next_date`, `next_kind` and `next_label`."""
+    """Annotate each of `bills` with its next open milestone's fields (`NEXT_MILESTONE`)."""
     next_open = open_milestones().filter(bill=OuterRef("pk"))
-    return bills.annotate(**{f"next_{name}": Subquery(next_open.values(field)[:1])
-                             for name, field in (("date", "planned_date"), ("kind", "kind"), ("label", "label"))})
+    return bills.annotate(**{
+        name: Subquery(next_open.values(field)[:1], output_field=Milestone._meta.get_field(field))
+        for name, field in NEXT_MILESTONE
+    })
 
 
-def next_open_milestone(bill):
-    """The planned date, kind and label of `bill`'s next open milestone ({} if none)."""
-    return open_milestones().filter(bill=bill).values("planned_date", "kind", "label").first() or {}
+def read_next_open_milestone(bill):
+    """Set `bill`'s next open milestone's fields (`NEXT_MILESTONE`) on it, read now."""
+    found = open_milestones().filter(bill=bill).values(*(field for _name, field in NEXT_MILESTONE)).first() or {}
+    for name, field in NEXT_MILESTONE:
+        setattr(bill, name, found.get(field))
 
 
 def followed_by(user):

@@ -21,11 +21,13 @@ from .policy import (
     Position,
     StaleVersion,
     check_flag,
+    check_milestone_room,
     check_move,
     flag_field,
     is_forward,
 )
 from .selectors import may_change
+from .signals import bill_moved, milestone_changed
 
 
 def check_may_change(user, bill):
@@ -119,6 +121,7 @@ def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None
                       stage=to_stage, stage_entered_on=occurred_on, reading=reading)
         move = Move.objects.create(bill=bill, from_stage=position.stage, to_stage=to_stage, reading=reading,
                                    occurred_on=occurred_on, moved_by=by, reason=reason, source=source, origin=origin)
+        bill_moved.send(Move, move=move)
         if is_forward(position, to_stage, reading):
             for milestone in bill.milestones.filter(
                 kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
@@ -135,9 +138,11 @@ def set_flag(bill, flag, on, *, by=None, reason="", source="", occurred_on=None,
     reason = reason.strip()
     with transaction.atomic():
         claim_version(bill, _expected(bill, expected_version), by=by, reason=reason, **{flag_field(flag): on})
-        return Move.objects.create(bill=bill, from_stage=bill.stage, to_stage=bill.stage, flag=flag, flag_set=on,
+        move = Move.objects.create(bill=bill, from_stage=bill.stage, to_stage=bill.stage, flag=flag, flag_set=on,
                                    reading=bill.reading, occurred_on=occurred_on or timezone.localdate(),
                                    moved_by=by, reason=reason, source=source)
+        bill_moved.send(Move, move=move)
+    return move
 
 
 def change_bill(bill, *, by, expected_version=None, co_ministries=None, reason="", **changes):
@@ -195,6 +200,7 @@ def shift_planned_dates(bill, days, *, by, reason=""):
 def add_milestone(bill, *, by, reason="", **fields):
     """Add a milestone to `bill`; its fields count as set by hand."""
     check_may_change(by, bill)
+    check_milestone_room(bill.milestones.count())
     milestone = Milestone(bill=bill, **fields)
     if by is not None:
         milestone.edited_fields = sorted(fields)
@@ -209,6 +215,7 @@ def delete_milestone(milestone, *, by, reason="", expected_version=None):
     check_may_change(by, milestone.bill)
     with transaction.atomic():
         _claim_for_milestone(milestone.bill, expected_version)
+        milestone_changed.send(Milestone, milestone=milestone, action="deleted", changed=[])
         with attributed(milestone, by, reason):
             milestone.delete()
 
@@ -227,5 +234,7 @@ def _expected(bill, expected_version):
 
 
 def _save_milestone(milestone, by, reason, update_fields=None):
+    action = "added" if milestone._state.adding else "changed"
     with attributed(milestone, by, reason):
         milestone.save(update_fields=update_fields)
+    milestone_changed.send(Milestone, milestone=milestone, action=action, changed=update_fields or [])

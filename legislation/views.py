@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +18,8 @@ from .models import Bill, Flag, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
 from .selectors import may_change, with_next_open_milestone
 
+SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
+
 
 @require_GET
 def board(request):
@@ -33,6 +37,10 @@ def board_column(request, stage):
     """More cards of one column (and lane): the board's "load more"."""
     if stage not in Stage.values:
         return HttpResponse(status=404)
+    # ASCII digits that a database integer holds: "²" is a digit to str.isdigit, not to int().
+    if not all(SMALL_NUMBER.fullmatch(value) for value in (request.GET.get("offset"), request.GET.get("lane")) if value):
+        message = _("The position in the column and the lane must be whole numbers of at most nine digits.")
+        return render(request, "400.html", {"message": message}, status=400)
     return render(request, "legislation/board.html#more-cards", more_cards(request, request.GET, stage))
 
 
@@ -190,7 +198,10 @@ def milestone_add(request, key):
     form = MilestoneForm(request.POST, prefix="new")
     if not form.is_valid():
         return render_detail(request, bill, status=400, new_milestone=form)
-    milestone = services.add_milestone(bill, by=request.user, **form.cleaned_data)
+    try:
+        milestone = services.add_milestone(bill, by=request.user, **form.cleaned_data)
+    except RuleError as error:
+        return render_detail(request, bill, status=refusal(error), new_milestone=form, refusal=error.message)
     return milestone_saved(request, key, milestone)
 
 

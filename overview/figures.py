@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Subquery
 
-from legislation.models import Bill, Chapter, Milestone, MilestoneKind, Ministry, Move, Stage
+from legislation.models import Bill, Chapter, Milestone, Ministry, Move, Stage
 from legislation.policy import END_STATES, MAIN_LINE
 from legislation.selectors import is_overdue
 
@@ -248,8 +248,8 @@ def slippage(ids, ministries, today):
     rows = (
         Milestone.objects.filter(bill_id__in=ids, planned_date__isnull=False)
         .annotate(first_planned_date=Subquery(first_planned))
-        .values("kind", "label", "planned_date", "actual_date", "first_planned_date", "bill__key",
-                "bill__short_title", "bill__lead_ministry_id")
+        .values("kind", "label", "label_en", "edited_fields", "planned_date", "actual_date", "first_planned_date",
+                "bill__key", "bill__short_title", "bill__lead_ministry_id")
     )
     per_ministry = {}
     slipped = []
@@ -264,7 +264,7 @@ def slippage(ids, ministries, today):
             bill_key=row["bill__key"],
             bill_title=row["bill__short_title"],
             ministry=ministry,
-            milestone=row["label"] or MilestoneKind(row["kind"]).label,
+            milestone=Milestone.shown_label(row["kind"], row["label"], row["label_en"], row["edited_fields"]),
             planned_date=row["planned_date"],
             first_planned_date=first,
             actual_date=row["actual_date"],

@@ -7,6 +7,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from legislation.spreadsheets import text_not_formulas
+
 from .figures import STAGES
 
 DATE = "d-m-yyyy"
@@ -97,6 +99,9 @@ def overview_workbook(overview, filter_words, *, generated):
         for c in overview.chapters))
     for (cell,) in chapters.iter_rows(min_row=2, min_col=chapters.max_column, max_col=chapters.max_column):
         cell.number_format = "0%"
+    # Titles and the filters from the address are text, whatever they begin with.
+    for sheet in book.worksheets:
+        text_not_formulas(sheet)
     return book
 
 

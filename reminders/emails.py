@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from legislation.models import MilestoneKind, Precision
+from legislation.models import Milestone, Precision
 
 URGENCIES = (
     ("overdue", _("Overdue")),
@@ -40,7 +40,8 @@ def render_email(name, context):
 # register renders tens of thousands of them, and building models costs more than the rendering.
 DELIVERY_FIELDS = (
     "pk", "email_id", "milestone_id", "recipient_id", "planned_date", "slot",
-    "milestone__label", "milestone__kind", "milestone__precision", "milestone__bill__key",
+    "milestone__label", "milestone__label_en", "milestone__edited_fields", "milestone__kind", "milestone__precision",
+    "milestone__bill__key",
     "milestone__bill__short_title",
 )
 
@@ -90,8 +91,8 @@ class Item:
         return cls(
             key=key,
             title=row["milestone__bill__short_title"],
-            # What Milestone.__str__ says.
-            milestone=row["milestone__label"] or str(MilestoneKind(row["milestone__kind"]).label),
+            milestone=Milestone.shown_label(row["milestone__kind"], row["milestone__label"], row["milestone__label_en"],
+                                            row["milestone__edited_fields"]),
             planned=planned,
             when=when,
             url=absolute_url(_bill_path(key)),

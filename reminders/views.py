@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .calendar import NOTHING_FOLLOWED, calendar_for, calendar_milestones
 from .emails import absolute_url
@@ -42,11 +42,11 @@ def renew_calendar(request):
 
 
 @login_not_required  # calendar apps cannot log in: the secret token in the address is the key
-@require_GET
+@require_safe  # some calendar apps ask with HEAD whether the feed changed
 def calendar_feed(request, token):
     preference = get_object_or_404(
         ReminderPreference.objects.select_related("user"), calendar_token=token, user__is_active=True
     )
     response = HttpResponse(calendar_for(preference.user), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=900"
+    response["Cache-Control"] = "private, no-store"  # the address is the key: no cache should keep the answer
     return response

@@ -1,10 +1,22 @@
 import itertools
 import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from celery.result import EagerResult
+from celery.signals import task_postrun
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from legislation.models import Bill, Chapter, Ministry
@@ -93,6 +105,87 @@ def committed_register(transactional_db):
     """
     if not Chapter.objects.exists():
         call_command("load_register", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def python_process(committed_register, tmp_path):
+    """Start `python <arguments>` (e.g. "manage.py", "send_reminders") in the project, on this test's database.
+
+    Mail goes to files in `tmp_path`, as on the embedded default. SQLite's test
+    database lives in memory: the first process started gets a file copy of
+    it, which the later ones share, so what they write stays there.
+    """
+    env = {}
+
+    def start(*arguments):
+        if not env:
+            env.update(_process_env(tmp_path))
+        return subprocess.Popen(
+            [sys.executable, *arguments],
+            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    return start
+
+
+def _process_env(tmp_path):
+    env = {name: value for name, value in os.environ.items() if name not in ("EMAIL_HOST", "REDIS_URL")}
+    env["VAR_DIR"] = str(tmp_path)
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with sqlite3.connect(tmp_path / "tracker.sqlite3") as copy:
+            connection.connection.backup(copy)
+        env.pop("DATABASE_URL", None)
+    else:
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        env["DATABASE_URL"] = (
+            f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        )
+    return env
+
+
+@pytest.fixture
+def run_twice_on_a_worker():
+    """`run_twice_on_a_worker(task_name, redis_url)`: send the task twice, as two schedulers would, through the
+    Redis at `redis_url` (on a queue of its own, so no other worker takes it), and wait until a real Celery
+    worker with the project's configuration ran both."""
+    queues = []
+
+    def run(task_name, url):
+        server = redis.Redis.from_url(url, socket_connect_timeout=2)
+        try:
+            server.ping()
+        except redis.exceptions.ConnectionError as error:
+            pytest.fail(
+                f"This test needs Redis on 127.0.0.1:6379 and cannot reach it ({error}). Start it with: "
+                "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+                pytrace=False,
+            )
+        app = Celery("tracker-test")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        queue = f"tracker-test-{uuid.uuid4().hex}"
+        queues.append((server, queue))
+        app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
+        finished = threading.Semaphore(0)
+
+        def count(sender, **kwargs):
+            finished.release()
+
+        task_postrun.connect(count, weak=False)
+        try:
+            with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+                task = app.tasks[task_name]
+                sent = [task.delay(), task.delay()]
+                assert not any(isinstance(result, EagerResult) for result in sent)  # through Redis, not in-process
+                for _ in range(2):
+                    assert finished.acquire(timeout=60), "the worker did not run the task within a minute"
+        finally:
+            task_postrun.disconnect(count)
+
+    yield run
+    for server, queue in queues:
+        server.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ PUBLIC = {
     "set_language",  # the language of the login page
     "reminder-calendar",  # calendar apps cannot log in: the secret token in the address is the key
     "health",  # for monitoring
+    "oidc_authentication_init", "oidc_authentication_callback",  # signing in through the identity provider
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
 }
 
@@ -102,7 +103,8 @@ def test_a_viewer_may_look_but_not_change(client, dave, bill):
             continue
         response = client.get(url)
         assert response.status_code in ((403,) if name in CHANGE_FORMS else (200, 405)), name
-        assert b"{#" not in response.content and b"{%" not in response.content, f"{name}: template syntax shows"
+        if response["Content-Type"].startswith("text/"):  # a workbook's compressed bytes may hold any pair
+            assert b"{#" not in response.content and b"{%" not in response.content, f"{name}: template syntax shows"
         for data in changes:
             assert client.post(url, data).status_code == 403, name
             assert client.post(url, data, headers={"HX-Request": "true"}).status_code == 403, name

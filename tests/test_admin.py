@@ -1,5 +1,6 @@
 import datetime
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -186,6 +187,38 @@ class TestChangeForm:
         assert milestone.planned_date == datetime.date(2026, 4, 1) and milestone.edited_fields == ["planned_date"]
         added = bill.milestones.get(kind="publicatie")
         assert added.history.get().history_user == alice
+
+    def test_two_people_editing_one_milestone_the_second_is_told_and_the_first_keeps_their_work(
+        self, client, alice, charlie, make_bill
+    ):
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        first, second = client, Client()
+        as_staff(first, charlie)
+        as_staff(second, alice)
+        seen_first, seen_second = posted(first.get(change_url(bill))), posted(second.get(change_url(bill)))
+        seen_first["milestones-0-planned_date"] = "2026-04-01"
+        assert first.post(change_url(bill), seen_first).status_code == 302
+        seen_second["milestones-0-label"] = "Alleen de mijlpaal"  # only a milestone changes in this form
+        response = second.post(change_url(bill), seen_second, follow=True)
+        assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()
+        milestone.refresh_from_db()
+        assert (milestone.planned_date, milestone.label) == (datetime.date(2026, 4, 1), "")
+        assert milestone.history.count() == 2  # created, and the first person's change
+
+    def test_a_stale_form_changing_the_bill_and_a_milestone_writes_nothing(self, client, charlie, make_bill):
+        as_staff(client, charlie)
+        bill = make_bill()
+        milestone = Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
+        data = posted(client.get(change_url(bill)))
+        services.change_milestone(milestone, by=charlie, expected_version=bill.version, label="Op het bord")
+        data.update({"short_title": "Te laat", "milestones-0-planned_date": "2026-05-01"})
+        response = client.post(change_url(bill), data, follow=True)
+        assert "Iemand anders heeft dit dossier gewijzigd" in response.content.decode()
+        bill.refresh_from_db()
+        milestone.refresh_from_db()
+        assert (bill.short_title, milestone.planned_date, milestone.label) == (
+            "Testwet", datetime.date(2026, 3, 1), "Op het bord")
 
     def test_another_ministrys_milestones_are_read_only(self, client, alice, make_bill, vws):
         as_staff(client, alice)

@@ -35,6 +35,13 @@ def column(page, stage):
     return page.locator(f'#board .column[data-stage="{stage}"]').first
 
 
+def expect_in_column(page, bill, stage):
+    """The card stands in the column of `stage`, and so does the bill in the database."""
+    expect(column(page, stage).locator(f"#card-{bill.key}")).to_be_visible()
+    bill.refresh_from_db()
+    assert bill.stage == stage
+
+
 def test_drag_a_card_to_the_next_column_and_it_stays_there_after_a_reload(page):
     bill = new_bill("X-DRAG", "wet", "eerste_kamer", "Sleepwet")
     page.reload()
@@ -42,9 +49,7 @@ def test_drag_a_card_to_the_next_column_and_it_stays_there_after_a_reload(page):
     expect(column(page, "gepubliceerd").locator(f"#card-{bill.key}")).to_be_visible()
     expect(card(page, bill.key).locator(".notice")).to_contain_text("is nu in “Bekendgemaakt”")
     page.reload()
-    expect(column(page, "gepubliceerd").locator(f"#card-{bill.key}")).to_be_visible()
-    bill.refresh_from_db()
-    assert bill.stage == "gepubliceerd"
+    expect_in_column(page, bill, "gepubliceerd")
 
 
 def test_move_a_card_with_the_keyboard(page):
@@ -58,9 +63,7 @@ def test_move_a_card_with_the_keyboard(page):
     page.keyboard.press("Tab")  # to the reason
     page.keyboard.press("Tab")  # to the button
     page.keyboard.press("Enter")
-    expect(column(page, "in_werking").locator(f"#card-{bill.key}")).to_be_visible()
-    bill.refresh_from_db()
-    assert bill.stage == "in_werking"
+    expect_in_column(page, bill, "in_werking")
 
 
 def test_a_refused_move_is_explained_and_the_card_goes_back(page):
@@ -69,9 +72,8 @@ def test_a_refused_move_is_explained_and_the_card_goes_back(page):
     drag(page, card(page, bill.key), column(page, "tweede_kamer"))
     notice = card(page, bill.key).locator(".notice")
     expect(notice).to_have_text("Een AMvB doorloopt de fase “Tweede Kamer” niet.")
-    expect(column(page, "raad_van_state").locator(f"#card-{bill.key}")).to_be_visible()
-    bill.refresh_from_db()
-    assert bill.stage == "raad_van_state" and not bill.moves.exists()
+    expect_in_column(page, bill, "raad_van_state")
+    assert not bill.moves.exists()
 
 
 def test_a_move_that_needs_a_reason_asks_for_it(page):
@@ -83,8 +85,7 @@ def test_a_move_that_needs_a_reason_asks_for_it(page):
     expect(card(page, bill.key).locator(".notice")).to_contain_text("vraagt om een reden")
     reason.fill("De Raad van State adviseert het voorstel niet in te dienen")
     card(page, bill.key).locator("button[type=submit]").click()
-    expect(column(page, "voorbereiding").locator(f"#card-{bill.key}")).to_be_visible()
-    bill.refresh_from_db()
+    expect_in_column(page, bill, "voorbereiding")
     assert bill.moves.get().reason.startswith("De Raad van State")
 
 

@@ -3,8 +3,10 @@ import io
 import json
 
 from django.core.management import call_command
+from django.urls import reverse
 
 from legislation.models import Bill
+from legislation.spreadsheets import FORMULA_STARTS, neutralise, restore
 
 
 def export(fmt):
@@ -44,3 +46,28 @@ def test_json_holds_milestones_and_moves(db):
 def test_export_takes_a_bounded_number_of_queries(db, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         export("json")
+
+
+# Text a spreadsheet would run as a formula (OWASP, "CSV Injection"), and an apostrophe before one.
+FORMULAS = ['=HYPERLINK("http://example.invalid","klik")', "+31 70", "-1", "@SUM(A1:A9)", "\tTab", "\rCR",
+            "'=al met apostrof"]
+
+
+def test_no_cell_of_the_register_csv_is_a_formula(client, alice, make_bill):
+    bills = [make_bill(title=FORMULAS[0], short_title=FORMULAS[1], kamerstuk=FORMULAS[2]),
+             make_bill(title=FORMULAS[3], short_title=FORMULAS[4], kamerstuk=FORMULAS[5]),
+             make_bill(title=FORMULAS[6])]
+    client.force_login(alice)
+    content = client.get(reverse("register-csv")).content
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))}
+    cells = [rows[bill.key][name] for bill in bills for name in ("title", "short_title", "kamerstuk")][:7]
+    assert cells == ["'" + text for text in FORMULAS]
+    bill = bills[0]
+    commanded = {r["key"]: r for r in csv.DictReader(io.StringIO(export("csv")))}[bill.key]
+    assert commanded["title"] == "'" + FORMULAS[0]
+
+
+def test_neutralised_text_is_restored_exactly():
+    for text in [*FORMULAS, "'s-Hertogenbosch", "gewoon", ""]:
+        assert restore(neutralise(text)) == text
+        assert not str(neutralise(text)).startswith(FORMULA_STARTS)

@@ -1,7 +1,10 @@
 """The register and its milestones to and from CSV and Excel, every change through the rules."""
 
+import csv
 import datetime
+import io
 
+import openpyxl
 import pytest
 import tablib
 from django.contrib.messages import get_messages
@@ -13,6 +16,7 @@ from legislation.export import COLUMNS
 from legislation.models import Bill, Milestone
 from legislation.resources import MilestoneResource, RegisterResource
 from tests.test_admin import as_staff
+from tests.test_export import FORMULAS
 
 FORMATS = {"csv": 0, "xlsx": 1}  # as the admin lists them
 
@@ -249,3 +253,52 @@ class TestMilestones:
         result = run(MilestoneResource, rows, alice, dry_run=False)
         assert result.has_errors() or result.has_validation_errors()
         assert Milestone.objects.filter(pk__in=[own.pk, other.pk]).count() == 2
+
+class TestFormulas:
+    """Text that a spreadsheet would run is exported as text and imported back as it was."""
+
+    @pytest.fixture
+    def formulas(self, make_bill, django_user_model):
+        owner = django_user_model.objects.create_user("@eigenaar")
+        bill = make_bill(short_title=FORMULAS[0], notes=FORMULAS[1], kamerstuk=FORMULAS[2], owner=owner)
+        # Not a tab or carriage return here: an import takes the white space around text off, formula or not.
+        Milestone.objects.create(bill=bill, kind="overig", label=FORMULAS[3], source=FORMULAS[6])
+        return bill
+
+    def test_the_csv_exports_carry_no_formula(self, client, charlie, formulas):
+        as_staff(client, charlie)
+        register = admin_export(client, "bill", RegisterResource, "csv").decode("utf-8-sig")
+        (row,) = [r for r in csv.DictReader(io.StringIO(register)) if r["key"] == formulas.key]
+        assert (row["short_title"], row["notes"], row["kamerstuk"], row["owner"]) == (
+            "'" + FORMULAS[0], "'" + FORMULAS[1], "'" + FORMULAS[2], "'@eigenaar")
+        milestones = admin_export(client, "milestone", MilestoneResource, "csv").decode("utf-8-sig")
+        (row,) = [r for r in csv.DictReader(io.StringIO(milestones)) if r["bill_key"] == formulas.key]
+        assert (row["label"], row["source"]) == ("'" + FORMULAS[3], "'" + FORMULAS[6])
+
+    def test_the_excel_exports_hold_text_not_formulas(self, client, charlie, formulas):
+        as_staff(client, charlie)
+        for model, resource in (("bill", RegisterResource), ("milestone", MilestoneResource)):
+            book = openpyxl.load_workbook(io.BytesIO(admin_export(client, model, resource, "xlsx")))
+            cells = [cell for row in book.active.iter_rows() for cell in row]
+            assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+            assert {FORMULAS[0], FORMULAS[3]} & {cell.value for cell in cells}
+
+    @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+    def test_an_export_imported_again_gives_back_the_original_text(self, client, charlie, formulas, fmt):
+        as_staff(client, charlie)
+        before = state()
+        for model, resource in (("bill", RegisterResource), ("milestone", MilestoneResource)):
+            preview = admin_import(client, model, admin_export(client, model, resource, fmt), fmt)
+            assert preview.context["result"].totals["update"] == 0
+            admin_confirm(client, model, preview)
+        assert state() == before
+
+    def test_an_apostrophe_before_a_formula_in_a_csv_is_taken_off(self, client, charlie, make_bill):
+        as_staff(client, charlie)
+        bill = make_bill()
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        rows[0]["notes"] = "'=1+1"
+        content = tablib.Dataset(*[list(r.values()) for r in rows], headers=list(rows[0])).export("csv")
+        admin_confirm(client, "bill", admin_import(client, "bill", content.encode(), "csv"))
+        bill.refresh_from_db()
+        assert bill.notes == "=1+1"

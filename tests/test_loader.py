@@ -4,9 +4,10 @@ import shutil
 import pytest
 import yaml
 from django.core.management import call_command
+from django.utils import translation
 
 from legislation import services
-from legislation.loader import DATA_DIR, RegisterDataError, load_register, read_items, read_yaml
+from legislation.loader import DATA_DIR, RegisterDataError, load_register, milestone_origins, read_items, read_yaml
 from legislation.models import Bill, Milestone, Ministry, Move
 
 
@@ -51,20 +52,57 @@ def test_every_reported_step_is_a_dated_move_that_cites_its_source(db):
         for move, fact in zip(moves, facts):
             assert documents[fact["document"]] in move.source
             assert f"regel {fact['line']}" in move.source
-            assert move.reason
+            assert move.reason and move.reason_en
+            assert move.date_inferred == bool(fact.get("date_inferred"))
 
 
 def test_every_stated_date_is_a_milestone(db):
     for item in read_items():
         bill = Bill.objects.get(key=item["key"])
-        for fact in item.get("milestones") or []:
-            milestone = bill.milestones.get(origin=f"{fact['document']}:{fact['line']}:{fact['kind']}")
+        for origin, fact in milestone_origins(item.get("milestones") or []):
+            milestone = bill.milestones.get(origin=origin)
             assert milestone.planned_date == fact["date"]
             assert (milestone.actual_date is not None) == bool(fact.get("actual"))
+            assert milestone.date_inferred == bool(fact.get("date_inferred"))
+            assert milestone.label == (fact["label"]["nl"] if "label" in fact else "")
+
+
+def test_texts_from_the_data_files_in_the_active_language(db, charlie):
+    item = next(item for item in read_items() if item.get("notes") and any(m.get("label") for m in item["milestones"]))
+    bill = Bill.objects.get(key=item["key"])
+    move = bill.moves.filter(moved_by=None).exclude(reason_en="").first()
+    fact = next(fact for fact in item["milestones"] if fact.get("label"))
+    milestone = bill.milestones.get(label=fact["label"]["nl"])
+    with translation.override("nl"):
+        assert (str(milestone), move.reason_shown) == (fact["label"]["nl"], move.reason)
+        assert bill.notes_shown.startswith(item["notes"][0]["text"]["nl"]) and "Bron: " in bill.notes_shown
+    with translation.override("en"):
+        assert (str(milestone), move.reason_shown) == (fact["label"]["en"], move.reason_en)
+        assert bill.notes_shown.startswith(item["notes"][0]["text"]["en"]) and "Source: " in bill.notes_shown
+    # What a coordinator writes is shown as written, in either language.
+    services.change_bill(bill, by=charlie, notes="Eigen aantekening")
+    services.change_milestone(milestone, by=charlie, label="Eigen omschrijving")
+    bill.refresh_from_db()
+    milestone.refresh_from_db()
+    with translation.override("en"):
+        assert (bill.notes_shown, str(milestone)) == ("Eigen aantekening", "Eigen omschrijving")
+
+
+def test_a_reload_corrects_the_wording_of_a_loaded_move_not_the_step(db):
+    move = Move.objects.filter(moved_by=None).exclude(reason_en="").first()
+    reason, reason_en, inferred, stage, occurred_on = (
+        move.reason, move.reason_en, move.date_inferred, move.to_stage, move.occurred_on
+    )
+    Move.objects.filter(pk=move.pk).update(reason="Old English reason", reason_en="", date_inferred=not move.date_inferred)
+    load_register()
+    move.refresh_from_db()
+    assert (move.reason, move.reason_en, move.date_inferred) == (reason, reason_en, inferred)
+    assert (move.to_stage, move.occurred_on) == (stage, occurred_on)
+    assert Move.objects.filter(bill=move.bill, origin=move.origin).count() == 1
 
 
 def test_a_reload_keeps_what_a_coordinator_edited(db, charlie):
-    reported = Move.objects.filter(moved_by=None).select_related("bill").first().bill
+    reported = Move.objects.filter(moved_by=None, bill__stage="consultatie").select_related("bill").first().bill
     services.move_bill(reported, "voorbereiding", by=charlie, reason="Terug naar de tekentafel")
     plain = Bill.objects.filter(moves__isnull=True).first()
     services.change_bill(plain, by=charlie, lead_ministry=Ministry.objects.get(code="AZ"), short_title="Eigen titel")

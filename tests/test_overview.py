@@ -420,6 +420,14 @@ class TestWorkbook:
         ]
         assert workbook["Hoofdstukken"].cell(3, len(rows[0])).number_format == "0%"
 
+    def test_no_cell_is_a_formula_not_even_the_filters_from_the_address(self, client_charlie, programme):
+        formula = '=HYPERLINK("http://example.invalid","klik")'
+        response = client_charlie.get(reverse("overview-xlsx"), {"q": formula})
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+        assert not [f"{cell.parent.title}!{cell.coordinate}" for cell in cells if cell.data_type == "f"]
+        assert self.rows(book["Rapport"])[5] == ["Filters", "Zoeken", formula]
+
 
 class TestQueries:
     def grow(self, make_bill, count):

@@ -7,9 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
+from legislation.models import Bill
 from reminders.sweep import send_due_reminders
+from tests.test_admin import as_staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +89,118 @@ def test_password_guessing_is_stopped(client, alice, attempts):
     response = client.post(login, {"username": "alice", "password": "password-alice"})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                    "Cross-Origin-Opener-Policy")
+
+
+@pytest.mark.parametrize("name, args", [
+    ("board", []), ("bill-list", []), ("register-csv", []), ("overview", []), ("overview-xlsx", []),
+    ("reminder-settings", []), ("bill-detail", ["first"]), ("admin:legislation_bill_changelist", []),
+])
+def test_every_authenticated_page_and_download_is_kept_by_no_cache(client, alice, name, args):
+    as_staff(client, alice)
+    if args == ["first"]:
+        args = [Bill.objects.order_by("key").first().key]
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_the_calendar_feed_is_kept_by_no_cache(client, alice):
+    from reminders.models import ReminderPreference
+
+    response = client.get(reverse("reminder-calendar", args=[ReminderPreference.of(alice).calendar_token]))
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+
+
+def test_error_pages_carry_the_security_headers_of_the_other_pages(client, alice, monkeypatch):
+    client.force_login(alice)
+    expected = {name: client.get(reverse("board"))[name] for name in SECURITY_HEADERS}
+    monkeypatch.setattr("legislation.board.build_board", lambda *args, **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    errors = {
+        404: client.get("/bestaat-niet/"),
+        400: client.get(reverse("bill-list"), {"q": "\x00"}),
+        500: client.get(reverse("board")),
+        405: client.delete(reverse("board")),
+    }
+    for status, response in errors.items():
+        assert response.status_code == status
+        assert {name: response.get(name) for name in SECURITY_HEADERS} == expected, status
+        assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}, status
+    client.logout()
+    for _ in range(5):
+        locked = client.post(reverse("login"), {"username": "alice", "password": "raden"})
+    no_token = Client(enforce_csrf_checks=True).post(reverse("board"))
+    for status, response in ((429, locked), (403, no_token)):
+        assert response.status_code == status
+        assert {name: response.get(name) for name in SECURITY_HEADERS} == expected, status
+
+
+def web_process_options(**env):
+    """gunicorn's options as the Procfile's `web` line gives them in the environment `env`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    words = subprocess.run(["sh", "-c", f"for word in {line[4:]}; do printf '%s\\n' \"$word\"; done"],
+                           env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, check=True)
+    from gunicorn.config import Config
+
+    return Config().parser().parse_args(words.stdout.splitlines()[2:])
+
+
+def test_two_deployments_on_one_host_have_their_own_gunicorn_control_socket():
+    first, second = web_process_options(VAR_DIR="/srv/a/var"), web_process_options(VAR_DIR="/srv/b/var")
+    assert first.control_socket and first.control_socket.startswith("/srv/a/var/")
+    assert second.control_socket.startswith("/srv/b/var/")
+
+
+def test_no_request_holds_a_web_worker_longer_than_the_configured_time():
+    assert web_process_options().timeout == 30
+    assert web_process_options(WEB_TIMEOUT="12").timeout == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement timeouts are PostgreSQL's")
+class TestStatementTimeout:
+    def test_the_web_processes_connections_cut_off_a_long_statement(self, db, settings):
+        import tracker.wsgi  # noqa: F401  (the web's entry point, which sets the limit on each connection)
+
+        settings.WEB_STATEMENT_TIMEOUT = 7
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SHOW statement_timeout")
+                assert cursor.fetchone()[0] == "7s"
+        finally:
+            other.close()
+
+    def test_a_statement_cut_off_is_a_dutch_page_saying_so(self, client, alice, monkeypatch):
+        client.force_login(alice)
+
+        def slow(*args, **kwargs):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 100")
+                cursor.execute("SELECT pg_sleep(5)")
+
+        monkeypatch.setattr("legislation.board.build_board", slow)
+        client.raise_request_exception = False
+        response = client.get(reverse("board"))
+        assert response.status_code == 503 and response["Retry-After"]
+        assert "Dit kostte de database te veel tijd" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/accounts/password_reset/", "/accounts/password_reset/done/",
+                                  "/accounts/reset/MQ/set-password/", "/accounts/reset/done/"])
+def test_there_is_no_password_reset_by_email(client, alice, mailoutbox, path):
+    alice.email = "alice@example.invalid"
+    alice.save()
+    assert client.get(path).status_code in (302, 404)  # logging in first, then nothing there
+    client.force_login(alice)
+    assert client.post(path, {"email": alice.email}).status_code == 404
+    assert mailoutbox == []
+
+
+def test_a_logged_in_user_still_changes_their_password(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("password_change")).status_code == 200

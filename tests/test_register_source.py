@@ -66,7 +66,8 @@ EVIDENCE = {
 CHAPTERS = ["H1", "H2", "H3a", "H3b", "H4", "H5", "H6a", "H6b", "H7", "H8", "H9", "H10"]
 CATEGORIES = {"aangekondigd", "verwacht"}
 INSTRUMENTS = {
-    "wet", "rijkswet", "grondwet", "amvb", "kb", "ministeriele_regeling", "eu_implementatie", "onbekend",
+    "wet", "rijkswet", "grondwet", "amvb", "amvrb", "kb", "ministeriele_regeling", "eu_implementatie",
+    "circulaire", "besluit", "onbekend",
 }
 MINISTRIES = {
     "AZ", "BZ", "JenV", "AenM", "BZK", "OCW", "Fin", "Def", "IenW", "EZ", "KGG", "LVVN", "SZW", "VWS", "VRO",
@@ -85,8 +86,13 @@ ITEM_FIELDS = [
     "key", "chapter", "category", "parent", "source_line", "title", "short_title", "instrument",
     "lead_ministry", "co_ministries", "kamerstuk", "milestones", "moves",
 ]
+OPTIONAL_ITEM_FIELDS = ["notes"]  # after the others, where present
 MILESTONE_FIELDS = {"kind", "date", "precision", "actual", "document", "line", "quote"}
 MOVE_FIELDS = {"to", "date", "precision", "reason", "document", "line", "quote"}
+NOTE_FIELDS = {"text", "document", "line", "quote"}
+OPTIONAL_EVENT_FIELDS = {"date_inferred"}
+# The Regeerprogramma states no date of its own; a step dated by it is dated by inference.
+REGEERPROGRAMMA_DATE = datetime.date(2024, 9, 13)
 
 
 # --- Bijlage 2, parsed from 004 ---------------------------------------------------------------
@@ -163,12 +169,20 @@ def register():
     return data
 
 
-def events(register):
-    """(item key, 'milestones'/'moves', index, record) for every dated record."""
+def events(register, fields=("milestones", "moves")):
+    """(item key, field, index, record) for every dated record (or every record of `fields`)."""
     for item in register:
-        for field in ("milestones", "moves"):
+        for field in fields:
             for index, record in enumerate(item.get(field) or []):
                 yield item["key"], field, index, record
+
+
+def is_texts(value):
+    """A text the interface shows: Dutch, with the English version the English interface shows."""
+    return (
+        isinstance(value, dict) and set(value) == {"nl", "en"}
+        and all(isinstance(text, str) and text.strip() for text in value.values()) and value["nl"] != value["en"]
+    )
 
 
 def as_date(value, where):
@@ -304,8 +318,8 @@ def test_fields_and_codes(register):
     errors = []
     for item in register:
         key = item["key"]
-        if list(item) != ITEM_FIELDS:
-            errors.append(f"{key}: fields {list(item)} != {ITEM_FIELDS}")
+        if list(item)[: len(ITEM_FIELDS)] != ITEM_FIELDS or list(item)[len(ITEM_FIELDS):] not in ([], OPTIONAL_ITEM_FIELDS):
+            errors.append(f"{key}: fields {list(item)} != {ITEM_FIELDS} (+ {OPTIONAL_ITEM_FIELDS})")
             continue
         if item["chapter"] not in CHAPTERS:
             errors.append(f"{key}: chapter {item['chapter']!r}")
@@ -376,9 +390,11 @@ def test_milestones_and_moves_are_well_formed(register):
     for key, field, index, record in events(register):
         where = f"{key} {field}[{index}]"
         expected = MILESTONE_FIELDS if field == "milestones" else MOVE_FIELDS
-        if not isinstance(record, dict) or set(record) != expected:
+        if not isinstance(record, dict) or not expected <= set(record) <= expected | OPTIONAL_EVENT_FIELDS:
             errors.append(f"{where}: fields {sorted(record) if isinstance(record, dict) else record!r} != {sorted(expected)}")
             continue
+        if not isinstance(record.get("date_inferred", False), bool):
+            errors.append(f"{where}: date_inferred must be true or false")
         if field == "milestones":
             if record["kind"] not in KINDS:
                 errors.append(f"{where}: kind {record['kind']!r}")
@@ -387,9 +403,9 @@ def test_milestones_and_moves_are_well_formed(register):
         else:
             if record["to"] not in STAGES:
                 errors.append(f"{where}: stage {record['to']!r}")
-            # a move in the register is always an inference from the text: say which
-            if not isinstance(record["reason"], str) or not record["reason"].strip():
-                errors.append(f"{where}: a move needs its reason")
+            # a move in the register is always an inference from the text: say which, in both languages
+            if not is_texts(record["reason"]):
+                errors.append(f"{where}: a move needs its reason, as {{nl: …, en: …}}")
         date = as_date(record["date"], where)
         precision = record["precision"]
         if precision not in PRECISIONS:
@@ -406,13 +422,35 @@ def test_milestones_and_moves_are_well_formed(register):
     report(errors)
 
 
+def test_dates_stated_or_inferred(register):
+    """A date the text does not state is marked inferred: the Regeerprogramma's own date, and a
+    day assumed where the quote gives only a year (KOT 2026, Belastingplan 2025)."""
+    errors = []
+    for key, field, index, record in events(register):
+        date = record.get("date")
+        if not isinstance(date, datetime.date):
+            continue  # reported by test_milestones_and_moves_are_well_formed
+        assumed_day = record.get("precision") == "day" and f"{date.day} " not in str(record.get("quote"))
+        if (date == REGEERPROGRAMMA_DATE or assumed_day) and not record.get("date_inferred"):
+            errors.append(f"{key} {field}[{index}]: {date} is not stated in its quote; mark it inferred")
+    report(errors)
+
+
+def test_notes(register):
+    errors = []
+    for key, field, index, note in events(register, ("notes",)):
+        if not isinstance(note, dict) or set(note) != NOTE_FIELDS or not is_texts(note["text"]):
+            errors.append(f"{key} notes[{index}]: needs {sorted(NOTE_FIELDS)} with text as {{nl: …, en: …}}")
+    report(errors)
+
+
 def test_quotes_stand_in_their_bullet_at_their_line(register, bullets):
     """Each quote is in the Regeerprogramma, starts on the line given (it may run on into the
     following lines) and lies within the bullet of its own item."""
     lines = seed_lines(REGEERPROGRAMMA)
     spans = {b["key"]: (b["line"], b["end"]) for b in bullets}
     errors = []
-    for key, field, index, record in events(register):
+    for key, field, index, record in events(register, ("milestones", "moves", "notes")):
         where = f"{key} {field}[{index}]"
         if not isinstance(record, dict) or not {"document", "line", "quote"} <= set(record):
             errors.append(f"{where}: no document, line or quote")

@@ -1,6 +1,10 @@
 """The reminder settings page and the private calendar feed."""
 
 import datetime as dt
+import io
+import logging
+import types
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -124,6 +128,44 @@ def test_the_admin_shows_what_was_sent_without_letting_it_be_edited(admin_client
     for name in ("reminderemail", "delivery", "reminderpreference"):
         assert admin_client.get(reverse(f"admin:reminders_{name}_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:reminders_reminderemail_add")).status_code == 403
+
+
+def test_a_head_request_on_the_feed_is_answered_like_a_get(client, alice):
+    got, head = client.get(feed_url(alice)), client.head(feed_url(alice))
+    assert head.status_code == got.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"] == "text/calendar; charset=utf-8"
+    assert head["Cache-Control"] == got["Cache-Control"]
+
+
+class TestTokenNotInLogs:
+    def test_django_logs_a_refused_address_without_the_token(self, client, alice):
+        console = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+        token = ReminderPreference.of(alice).calendar_token
+        ReminderPreference.of(alice).renew_calendar_token()
+        written = io.StringIO()
+        stream = console.setStream(written)
+        try:
+            assert client.get(reverse("reminder-calendar", args=[token])).status_code == 404
+        finally:
+            console.setStream(stream)
+        assert "/agenda/" in written.getvalue() and token not in written.getvalue()
+
+    def test_the_access_log_leaves_the_token_out(self, alice):
+        from gunicorn.config import Config
+
+        from tracker.logs import AccessLogger
+
+        url = feed_url(alice)
+        token = ReminderPreference.of(alice).calendar_token
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": url + "?x=1", "PATH_INFO": url, "QUERY_STRING": "x=1",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_REFERER": "http://127.0.0.1:8000" + url}
+        response = types.SimpleNamespace(status="200 OK", sent=10, headers=[])
+        atoms = AccessLogger(Config()).atoms(response, types.SimpleNamespace(headers=[]), environ,
+                                             dt.timedelta(milliseconds=5))
+        assert atoms["r"].startswith("GET /agenda/") and "/agenda/" in atoms["U"]
+        assert not [name for name, value in atoms.items() if token in str(value)]
+        procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
+        assert "--logger-class tracker.logs.AccessLogger" in procfile
 
 
 def test_an_empty_calendar_says_why_on_the_page_and_in_the_feed(client, charlie):

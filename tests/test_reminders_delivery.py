@@ -2,10 +2,6 @@
 
 import datetime as dt
 import logging
-import os
-import sqlite3
-import subprocess
-import sys
 import threading
 from smtplib import SMTPException
 from unittest import mock
@@ -13,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
@@ -310,29 +305,9 @@ def test_concurrent_sweeps_in_threads_send_each_email_once(committed_register, o
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="on PostgreSQL, the test above races threads")
-def test_concurrent_send_reminders_commands_send_each_email_once(committed_register, owners, tmp_path):
+def test_concurrent_send_reminders_commands_send_each_email_once(committed_register, owners, python_process, tmp_path):
     """Two `manage.py send_reminders` processes at once, on this database, mail going to files as embedded."""
-    env = {name: value for name, value in os.environ.items() if name not in ("EMAIL_HOST", "REDIS_URL")}
-    env["VAR_DIR"] = str(tmp_path)
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        # The test database lives in memory: copy it to a file the processes can share.
-        connection.ensure_connection()
-        with sqlite3.connect(tmp_path / "tracker.sqlite3") as copy:
-            connection.connection.backup(copy)
-        env.pop("DATABASE_URL", None)
-    else:
-        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-        env["DATABASE_URL"] = (
-            f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        )
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "send_reminders"],
-            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for _ in range(2)
-    ]
+    processes = [python_process("manage.py", "send_reminders") for _ in range(2)]
     results = [(process.communicate(timeout=120), process.returncode) for process in processes]
     assert [code for _, code in results] == [0, 0], results
     mailed = sorted(

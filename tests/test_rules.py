@@ -31,6 +31,9 @@ def test_a_law_walks_the_whole_main_line(make_bill, instrument):
         ("amvb", ["voorbereiding", "consultatie", "raad_van_state", "gepubliceerd", "in_werking"]),
         ("kb", ["voorbereiding", "raad_van_state", "gepubliceerd", "in_werking"]),
         ("ministeriele_regeling", ["voorbereiding", "consultatie", "gepubliceerd", "in_werking"]),
+        ("amvrb", ["voorbereiding", "consultatie", "raad_van_state", "gepubliceerd", "in_werking"]),
+        ("circulaire", ["voorbereiding", "gepubliceerd", "in_werking"]),
+        ("besluit", ["voorbereiding", "gepubliceerd", "in_werking"]),
     ],
 )
 def test_lower_regulation_walks_its_own_path(make_bill, instrument, path):
@@ -47,6 +50,10 @@ def test_lower_regulation_walks_its_own_path(make_bill, instrument, path):
         ("kb", "tweede_kamer"),
         ("ministeriele_regeling", "raad_van_state"),
         ("ministeriele_regeling", "eerste_kamer"),
+        ("amvrb", "tweede_kamer"),
+        ("circulaire", "consultatie"),
+        ("circulaire", "raad_van_state"),
+        ("besluit", "tweede_kamer"),
     ],
 )
 def test_a_stage_off_the_instruments_path_is_refused(make_bill, instrument, stage):

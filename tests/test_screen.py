@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from legislation.models import Milestone
-from tracker.logging import OneLineForbidden
+from tracker.logs import OneLineForbidden
 
 HTMX = {"HX-Request": "true"}
 

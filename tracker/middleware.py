@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -44,3 +45,17 @@ class RefuseNullCharactersMiddleware:
             message = _("The request contains a null character, which no field can hold.")
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Keep every answer to a logged-in user out of caches: browsers' (the back button after logging
+    out on a shared computer) and proxies'. Error pages included; downloads too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

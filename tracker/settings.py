@@ -8,6 +8,7 @@ on the embedded default: SQLite in var/ and mail written to files in var/mail/.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -53,21 +54,25 @@ INSTALLED_APPS = [
     "legislation",
     "reminders",
     "overview",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Early, so that the pages answered by the middleware below (400, 429) carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.oidc.Refresh",  # rights read again from the identity provider now and then (README, "Sign-in")
+    "tracker.middleware.PrivatePagesMiddleware",
     # After the user is known, so that its page shows the menu.
     "tracker.middleware.RefuseNullCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
@@ -106,6 +111,13 @@ DATABASES = {
 # Every select of a form that lists ministries or chapters would otherwise open a cursor on the
 # server, three round trips for fifteen rows; it is also what a transaction pooler (PgBouncer) needs.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down, unreachable or not PostgreSQL fails in seconds instead of holding the request.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+# Seconds each of /health/'s statements may take; a slower database is reported as failing.
+HEALTH_TIMEOUT = float(os.environ.get("HEALTH_TIMEOUT", "2"))
+# Seconds a statement of a web request may take (tracker/wsgi.py), well under gunicorn's WEB_TIMEOUT (Procfile).
+WEB_STATEMENT_TIMEOUT = float(os.environ.get("WEB_STATEMENT_TIMEOUT", "10"))
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -122,7 +134,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that password guessing is stopped before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.ModelBackend",
+    "accounts.oidc.PasswordBackend",
 ]
 # After 5 wrong passwords for one username from one address, that pair waits 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -136,6 +148,28 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in through the organisation's identity provider (OpenID Connect, README "Sign-in"), by
+# mozilla-django-oidc; its endpoints come from the issuer's discovery document (accounts/oidc.py).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RIGHTS_CLAIM = os.environ.get("OIDC_RIGHTS_CLAIM", "groups")
+OIDC_MINISTRIES = dict(
+    pair.strip().rsplit("=", 1) for pair in os.environ.get("OIDC_MINISTRIES", "").split(",") if "=" in pair
+)
+OIDC_CENTRAL_VALUE = os.environ.get("OIDC_CENTRAL_VALUE", "wetgeving-centraal")
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(os.environ.get("OIDC_RECHECK_SECONDS", "900"))
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_STORE_ID_TOKEN = True  # the hint for the provider's logout
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.provider_logout_url"
+OIDC_TIMEOUT = 10
+PASSWORD_LOGIN = env_flag("PASSWORD_LOGIN", True)  # off: only superusers (break-glass) log in with a password
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.Backend")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,7 +190,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 if not DEBUG:
     # Served by whitenoise from `collectstatic`'s output, compressed and cached for ever by hashed name
     # (with DEBUG on, runserver serves them).
@@ -183,6 +217,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+if OIDC_ISSUER:
+    # Logging out posts a form that redirects to the provider's end_session_endpoint.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(urlsplit(OIDC_ISSUER)._replace(path="").geturl())
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -214,8 +251,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wetgevingsmonitor <no
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line_forbidden": {"()": "tracker.logging.OneLineForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_forbidden"]}},
+    "filters": {
+        "hide_calendar_tokens": {"()": "tracker.logs.HideCalendarTokens"},
+        "one_line_forbidden": {"()": "tracker.logs.OneLineForbidden"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens", "one_line_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -226,6 +266,7 @@ LOGGING = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails and feeds
 REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
+WEBHOOK_SWEEP_SECONDS = int(os.environ.get("WEBHOOK_SWEEP_SECONDS", "60"))  # webhooks/delivery.py
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there (below)
@@ -249,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REMINDER_SWEEP_SECONDS,
         # A sweep still queued when the next is due is pointless: the next one does the same work.
         "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+    "send-webhooks": {
+        "task": "webhooks.tasks.send_webhooks",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOK_SWEEP_SECONDS},
     },
 }
 # A send must end well within the claim on its email (reminders/sweep.py, LEASE).

@@ -1,13 +1,18 @@
-"""Views of the project as a whole."""
+"""Views of the project as a whole: the health endpoint and the page of a request that failed."""
+
+import sys
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from psycopg.errors import QueryCanceled
 
 from reminders.models import SweepLock
 
@@ -17,18 +22,33 @@ from reminders.models import SweepLock
 @require_GET
 def health(request):
     """Whether the database and Redis answer and the reminder sweep keeps running; 503 if not."""
-    checks = {"database": database_check(), "redis": redis_check(), "reminder_sweep": sweep_check()}
+    checks = {**database_checks(), "redis": redis_check()}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
 
 
-def database_check():
+def database_checks():
+    """The database's answer and the last sweep, each statement cut off after HEALTH_TIMEOUT seconds."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return {"ok": True}
-    except Exception as error:  # any failure to answer is what this reports
-        return {"ok": False, "error": error.__class__.__name__}
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                                   [f"{int(settings.HEALTH_TIMEOUT * 1000)}ms"])
+                    cursor.execute("SELECT 1")
+    except DatabaseError as error:  # down, unreachable, not PostgreSQL, or too slow to say
+        return {"database": failure(error),
+                "reminder_sweep": {"ok": False, "detail": "not known: the database does not answer"}}
+    try:
+        with transaction.atomic():
+            return {"database": {"ok": True}, "reminder_sweep": sweep_check()}
+    except DatabaseError as error:
+        return {"database": {"ok": True}, "reminder_sweep": failure(error)}
+
+
+def failure(error):
+    cause = error.__cause__ or error
+    return {"ok": False, "error": cause.__class__.__name__}
 
 
 def redis_check():
@@ -48,3 +68,23 @@ def sweep_check():
         return {"ok": False, "age_seconds": None, "detail": "no sweep has finished yet"}
     age = (timezone.now() - lock.finished_at).total_seconds()
     return {"ok": age <= 3 * settings.REMINDER_SWEEP_SECONDS, "age_seconds": round(age)}
+
+
+@login_not_required
+def server_error(request):
+    """The page of a request that failed: 503 when the database was away or too slow, else 500.
+
+    Rendered without the request's context, which may itself need the database.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError) and isinstance(error.__cause__, QueryCanceled):
+        status, message = 503, _("This took the database too long, so it was stopped. Try again in a moment, or "
+                                 "narrow the filters.")
+    elif isinstance(error, DatabaseError):
+        status, message = 503, _("The database does not answer at the moment. Try again in a few minutes.")
+    else:
+        status, message = 500, _("Something went wrong on our side. It has been logged; try again later.")
+    response = HttpResponse(loader.render_to_string("500.html", {"message": message}), status=status)
+    if status == 503:
+        response["Retry-After"] = "60"
+    return response

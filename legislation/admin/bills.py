@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from .. import services
 from ..history import bill_history, may_revert, revert
 from ..models import Bill, Flag, Stage
-from ..policy import EDITABLE_BILL_FIELDS, RuleError, StaleVersion
+from ..policy import EDITABLE_BILL_FIELDS, NotAllowed, RuleError
 from ..resources import RegisterResource
 from ..selectors import has_overdue
 from .access import ChangeOnlyOwnBills
@@ -96,19 +96,26 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except StaleVersion as stale:
-            # Everything of this save was rolled back; show the bill as it is now.
-            self.message_user(request, stale.message, messages.ERROR)
+        except RuleError as refusal:
+            if isinstance(refusal, NotAllowed):
+                raise
+            # Everything of this save was rolled back (a stale version, too many milestones); show the bill as it is now.
+            self.message_user(request, refusal.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         stored = Bill.objects.get(pk=obj.pk)  # `obj` holds the form's values already
         edits = {name: form.cleaned_data[name] for name in EDITABLE_BILL_FIELDS if name in form.cleaned_data}
+        read = stored.version
         services.change_bill(stored, by=request.user, expected_version=form.cleaned_data["version"],
                              co_ministries=form.cleaned_data["co_ministries"], **edits)
+        form.stored_bill, form.bill_claimed = stored, stored.version != read
 
     def save_related(self, request, form, formsets, change):
         # The co-responsible ministries were saved with the bill, by `save_model`.
+        if not form.bill_claimed and any(formset.has_changed() for formset in formsets):
+            # Only milestones changed: they too are saved only over the version the user saw, as on the board.
+            services.claim_version(form.stored_bill, form.cleaned_data["version"])
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 

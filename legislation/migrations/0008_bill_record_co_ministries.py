@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('legislation', '0006_bill_key_in_address'),
+        ('legislation', '0007_data_texts_in_english_and_inferred_dates'),
     ]
 
     operations = [

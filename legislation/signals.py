@@ -1,0 +1,14 @@
+"""What the writes in `services.py` announce, so that other apps (webhooks) can follow them.
+
+Each is sent inside the write's transaction, so what a receiver writes commits
+or rolls back with the change itself. Legislation knows no receiver.
+"""
+
+from django.dispatch import Signal
+
+# A bill moved (`move`: the `Move` just recorded, a stage change or a flag set or cleared).
+bill_moved = Signal()
+
+# A milestone was added, changed or is about to be deleted (`milestone`, `action`: "added", "changed",
+# "deleted", `changed`: the names of the fields changed).
+milestone_changed = Signal()
