@@ -51,18 +51,24 @@
 
   // Polling must not redraw the board under someone who is dragging, typing a reason, or still at the card
   // they just changed (its confirmation or refusal would vanish with the focus).
+  // A poll already on its way when that began is not drawn either.
+  function busy(board) {
+    return dragged || board.querySelector("details.move[open], .card:has(.notice):focus-within") ||
+      document.querySelector("#panel form:focus-within");
+  }
   document.addEventListener("htmx:beforeRequest", function (event) {
     var board = document.getElementById("board");
-    if (event.detail.elt !== board) return;
-    var busy = dragged || board.querySelector("details.move[open], .card:has(.notice):focus-within") ||
-      document.querySelector("#panel form:focus-within");
-    if (busy) event.preventDefault();
+    if (event.detail.elt === board && busy(board)) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var board = document.getElementById("board");
+    if (event.detail.requestConfig.elt === board && busy(board)) event.detail.shouldSwap = false;
   });
 
   // A board redrawn by polling keeps the keyboard focus on the card it was on.
   var focusedCard = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.target.id !== "board") return;
+    if (event.detail.target.id !== "board" || !event.detail.shouldSwap) return;
     var card = document.activeElement && document.activeElement.closest(".card");
     focusedCard = card && card.id;
   });
