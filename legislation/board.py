@@ -209,11 +209,8 @@ def changed_card(request, bill, back, notice):
     }
 
 
-def column_cards(bills, user, *, stage, lane_field=None, lane_key=None, offset=0, limit=CARDS_PER_COLUMN):
-    """One column's cards from `offset` on."""
-    bills = bills.filter(stage=stage)
-    if lane_field:
-        bills = bills.filter(**{f"{lane_field}_id": lane_key})
+def column_cards(bills, user, *, offset=0, limit=CARDS_PER_COLUMN):
+    """One column's cards (`bills`: those of the column) from `offset` on."""
     return with_html(prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
 
 
@@ -223,21 +220,21 @@ def more_cards(request, params, stage):
     offset = params.pop("offset", ["0"])[-1]
     offset = int(offset) if offset.isdigit() else 0
     lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
-    lane = params.get("lane", "")
-    cards = column_cards(
-        bill_filter(request, params).qs,
-        request.user,
-        stage=stage,
-        lane_field=lane_field,
-        lane_key=int(lane) if lane.isdigit() else None,
-        offset=offset,
-        limit=CARDS_PER_COLUMN + 1,  # one more, to know whether to offer more
-    )
+    lane = params.pop("lane", [""])[-1]
+    bills = bill_filter(request, params).qs.filter(stage=stage)
+    if lane_field:
+        bills = bills.filter(**{f"{lane_field}_id": int(lane) if lane.isdigit() else None})
+    # One more than shown, to know whether to offer more.
+    cards = column_cards(bills, request.user, offset=offset, limit=CARDS_PER_COLUMN + 1)
+    shown = offset + min(len(cards), CARDS_PER_COLUMN)
     return {
         "cards": cards[:CARDS_PER_COLUMN],
         "more": len(cards) > CARDS_PER_COLUMN,
         "stage": stage,
-        "offset": offset + CARDS_PER_COLUMN,
+        "lane": lane,
+        "offset": shown,
+        "shown": shown,
+        "total": bills.count(),  # the link says how many of how many, like the column's first one
         "query": params.urlencode(),
     }
 

@@ -1,7 +1,10 @@
+import calendar
+
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flag, Milestone, Stage
+from .models import Flag, Milestone, Precision, Stage
 
 # A bill's version as the database can hold it (PostgreSQL's integer).
 MAX_VERSION = 2**31 - 1
@@ -28,7 +31,46 @@ class FlagForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
+def period_start(day, precision):
+    """The first day of the month, quarter or year whose last day `day` is (models.Precision)."""
+    if precision == Precision.MONTH:
+        return day.replace(day=1)
+    if precision == Precision.QUARTER:
+        return day.replace(month=day.month - 2, day=1)
+    if precision == Precision.YEAR:
+        return day.replace(month=1, day=1)
+    return day
+
+
+def is_period_end(day, precision):
+    if precision == Precision.MONTH:
+        return day.day == calendar.monthrange(day.year, day.month)[1]
+    if precision == Precision.QUARTER:
+        return day.month % 3 == 0 and is_period_end(day, Precision.MONTH)
+    if precision == Precision.YEAR:
+        return (day.month, day.day) == (12, 31)
+    return True
+
+
 class MilestoneForm(forms.ModelForm):
+    """A milestone's dates. Refused (not merely warned): a date that contradicts its precision, and a
+    planned period that begins after the date the milestone was met — both are typing errors."""
+
+    def clean(self):
+        cleaned = super().clean()
+        planned, met = cleaned.get("planned_date"), cleaned.get("actual_date")
+        precision = cleaned.get("precision") or Precision.DAY
+        if planned and not is_period_end(planned, precision):
+            self.add_error("planned_date", _(
+                "With precision “%(precision)s” a date is stored as the last day of its period; %(date)s is "
+                "not one. Choose the period's last day, or precision “day”."
+            ) % {"precision": Precision(precision).label, "date": date_format(planned)})
+        elif planned and met and period_start(planned, precision) > met:
+            self.add_error("actual_date", _(
+                "Met on %(met)s, before its planned date %(planned)s: correct one of the two dates."
+            ) % {"met": date_format(met), "planned": date_format(planned)})
+        return cleaned
+
     class Meta:
         model = Milestone
         fields = ["kind", "label", "planned_date", "precision", "actual_date"]

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Manager
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
@@ -174,6 +174,17 @@ def import_reason(kwargs):
 class RuledResource(resources.ModelResource):
     """Imports by comparing each row with what is stored and handing the differences to the rules."""
 
+    # Labels of the columns that hold no model field.
+    column_labels = {}
+
+    @classmethod
+    def column_label(cls, column):
+        """What a file column holds, in the user's language: its model field's name (the file keeps its column names)."""
+        field = cls.fields.get(column)
+        if field is None or field.attribute is None:
+            return cls.column_labels.get(column, column)
+        return cls._meta.model._meta.get_field(field.attribute).verbose_name
+
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
         if len(dataset) > MAX_ROWS:
@@ -271,6 +282,7 @@ class RegisterResource(RuledResource):
     notes = column("notes", Text())
     # Not stored on the bill: the reason for a move or flag in the same row, where the rules ask for one.
     move_reason = Field(column_name="move_reason", widget=Text())
+    column_labels = {"move_reason": gettext_lazy("reason for the move")}
 
     class Meta:
         model = Bill
@@ -382,3 +394,23 @@ class MilestoneResource(RuledResource):
                     setattr(milestone, name, getattr(added, name))
             else:
                 services.change_milestone(milestone, by=by, reason=reason, **edits)
+
+
+def resource_for(model):
+    """The resource that imports and exports `model`."""
+    return next(resource for resource in RuledResource.__subclasses__() if resource._meta.model is model)
+
+
+# Texts of django-import-export's own pages that its Dutch catalog leaves open or gets wrong: named here so that
+# makemessages keeps them in ours (locale/nl), which Django reads first.
+IMPORT_EXPORT_TEXTS = (
+    gettext_noop("This exporter will export the following fields: "),
+    gettext_noop("Select all"),
+    gettext_noop("Resource"),
+    gettext_noop("No valid data to import. Ensure your file has the correct headers or data for import."),
+    gettext_noop("%(exc_name)s encountered while trying to read file. Ensure you have chosen the correct format for "
+                 "the file."),
+    gettext_noop('Select at least 1 field for "%(resource_name)s" to export'),
+    gettext_noop("Value could not be parsed."),
+)
+

@@ -155,8 +155,9 @@ def bill_with_history(key):
     )
 
 
-def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal=""):
-    """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors."""
+def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved=""):
+    """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors,
+    `saved` the confirmation of a milestone just saved."""
     editable = may_change(request.user, bill)
     rows = []
     for milestone in bill.milestones.all():
@@ -168,6 +169,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
     return {
         "bill": bill,
         "refusal": refusal,
+        "saved": saved,
         "changes": bill_history(bill),
         "may_revert": may_revert(request.user),
         "editable": editable,
@@ -197,10 +199,10 @@ def milestone_add(request, key):
     if not form.is_valid():
         return render_detail(request, bill, status=400, new_milestone=form)
     try:
-        services.add_milestone(bill, by=request.user, **form.cleaned_data)
+        milestone = services.add_milestone(bill, by=request.user, **form.cleaned_data)
     except RuleError as error:
         return render_detail(request, bill, status=refusal(error), new_milestone=form, refusal=error.message)
-    return milestone_saved(request, key)
+    return milestone_saved(request, key, milestone)
 
 
 @require_POST
@@ -216,12 +218,14 @@ def milestone_edit(request, pk):
         services.change_milestone(milestone, by=request.user, expected_version=seen.cleaned_data["version"], **form.cleaned_data)
     except StaleVersion as error:
         return render_detail(request, bill_with_history(bill.key), status=409, refusal=error.message)
-    return milestone_saved(request, bill.key)
+    return milestone_saved(request, bill.key, milestone)
 
 
-def milestone_saved(request, key):
+def milestone_saved(request, key, milestone):
+    message = _("Milestone “%(milestone)s” saved.") % {"milestone": milestone}
     if request.htmx:
-        return render_detail(request, bill_with_history(key))
+        return render_detail(request, bill_with_history(key), saved=message)
+    messages.success(request, message)
     return redirect("bill-detail", key=key)
 
 

@@ -2,8 +2,10 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from legislation.filters import BillFilter
@@ -63,14 +65,73 @@ def matrix_table(matrix, filters):
     return rows, totals, Cell(count=matrix.total, url=board_url(filters))
 
 
+@dataclass
+class BarRow:
+    """A row of a table whose last cell draws bars: a heading, figures, the bars in words and (class, width) each."""
+
+    heading: str
+    figures: list
+    label: str = ""
+    bars: tuple = ()
+    title: str = ""
+
+
+@dataclass
+class BarTable:
+    """Slippage per ministry and time in stage: the same table of figures and two bars per row."""
+
+    name: str
+    headings: list
+    keys: tuple  # (class, words) of the upper and the lower bar
+    rows: list
+    empty: str = ""
+    total: BarRow | None = None
+
+
+def slippage_table(slippage):
+    most_days = max((max(row.days_overdue, row.days_moved) for row in slippage.per_ministry), default=0)
+    total = slippage.total
+    return BarTable(
+        "slippage",
+        [_("Ministry"), _("Overdue milestones"), _("Days overdue"), _("Milestones planned later"), _("Days planned later")],
+        (("overdue", _("days overdue")), ("moved", _("days planned later"))),
+        [BarRow(row.ministry.code, [row.overdue, row.days_overdue, row.moved, row.days_moved],
+                _("%(ministry)s: %(overdue)s days overdue, %(moved)s days planned later") % {
+                    "ministry": row.ministry.code, "overdue": row.days_overdue, "moved": row.days_moved},
+                (("overdue", share(row.days_overdue, most_days)), ("moved", share(row.days_moved, most_days))),
+                title=row.ministry.name)
+         for row in slippage.per_ministry],
+        empty=_("No milestone is overdue or planned later."),
+        total=BarRow(_("All ministries"), [total.overdue, total.days_overdue, total.moved, total.days_moved])
+        if len(slippage.per_ministry) > 1 else None,
+    )
+
+
+def stage_times_table(time):
+    longest_stay = max((row.longest or 0 for row in time.per_stage), default=0)
+    rows = []
+    for row in time.per_stage:
+        median = floatformat(row.median, -1) or "–"
+        longest = "–" if row.longest is None else row.longest
+        bars = {}
+        if row.stays:
+            bars = {"label": _("%(stage)s: median %(median)s days, longest %(longest)s days") % {
+                        "stage": row.stage.label, "median": median, "longest": longest},
+                    "bars": (("median", share(row.median, longest_stay)), ("longest", share(row.longest, longest_stay)))}
+        rows.append(BarRow(row.stage.label, [row.stays, row.ongoing, median, longest], **bars))
+    return BarTable(
+        "stage-times",
+        [_("Stage"), _("Stays"), _("Of which ongoing"), _("Median (days)"), _("Longest (days)")],
+        (("median", _("median")), ("longest", _("longest"))),
+        rows,
+    )
+
+
 def overview_context(request):
     filters = bill_filter(request)
     overview = figures_of(filters)
     rows, totals, total = matrix_table(overview.matrix, filters)
-    time = overview.time_in_stage
-    longest_stay = max((row.longest or 0 for row in time.per_stage), default=0)
     slippage = overview.slippage
-    most_days = max((max(row.days_overdue, row.days_moved) for row in slippage.per_ministry), default=0)
     return {
         "filter": filters,
         "filter_words": filters_in_words(filters),
@@ -78,16 +139,14 @@ def overview_context(request):
         "overview": overview,
         "past_raad_van_state": sum(chapter.past_raad_van_state for chapter in overview.chapters),
         "slippage_total": slippage.total,
+        "slippage_table": slippage_table(slippage),
+        "stage_times_table": stage_times_table(overview.time_in_stage),
         "stages": STAGES,
         "matrix_rows": rows,
         "matrix_totals": totals,
         "matrix_total": total,
         "flow_chart": flow_chart(overview.flow),
         "chapter_bars": [(chapter, stage_segments(chapter.counts)) for chapter in overview.chapters],
-        "stage_times": [(row, share(row.median, longest_stay), share(row.longest, longest_stay))
-                        for row in time.per_stage],
-        "ministry_slippage": [(row, share(row.days_overdue, most_days), share(row.days_moved, most_days))
-                              for row in slippage.per_ministry],
         "worst_slipped": slippage.milestones[:WORST_SHOWN],
     }
 

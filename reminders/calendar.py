@@ -7,12 +7,21 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from legislation.selectors import followed_milestones
 
 from .emails import absolute_url
+
+
+# Why a calendar is empty: said on the settings page and in the feed itself.
+NOTHING_FOLLOWED = gettext_lazy(
+    "Your calendar is empty: you coordinate no ministry and own no items or milestones. An administrator can make "
+    "you a coordinator of a ministry (Admin › Ministries), or the owner of the items you want to follow."
+)
 
 
 def calendar_milestones(user):
@@ -35,7 +44,10 @@ def calendar_for(user):
         calendar.add("version", "2.0")
         calendar.add("x-wr-calname", _("Legislation tracker: milestones"))
         calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
-        for milestone in calendar_milestones(user):
+        milestones = list(calendar_milestones(user))
+        if not milestones:
+            calendar.add("x-wr-caldesc", str(NOTHING_FOLLOWED))
+        for milestone in milestones:
             calendar.add_component(_event(milestone, host, stamp))
     return calendar.to_ical()
 
@@ -45,12 +57,12 @@ def _event(milestone, host, stamp):
     url = absolute_url(reverse("bill-detail", args=[bill.key]))
     lines = [f"{bill.key} {bill.short_title}"]
     if milestone.planned_date:
-        planned = milestone.planned_date.isoformat()
+        planned = date_format(milestone.planned_date)
         if milestone.precision != "day":
             planned += f" ({milestone.get_precision_display()})"
         lines.append(_("Planned: %(date)s") % {"date": planned})
     if milestone.actual_date:
-        lines.append(_("Met on: %(date)s") % {"date": milestone.actual_date.isoformat()})
+        lines.append(_("Met on: %(date)s") % {"date": date_format(milestone.actual_date)})
     lines.append(url)
     day = milestone.actual_date or milestone.planned_date
     summary = f"{milestone}: {bill.short_title}"

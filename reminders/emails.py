@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,7 +48,7 @@ DELIVERY_FIELDS = (
 
 @lru_cache(maxsize=4096)
 def _long_date(day, language):
-    return dateformat.format(day, "j F Y")
+    return date_format(day)  # the language's DATE_FORMAT (tracker/formats/)
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from api.forms import TokenForm
 from api.models import ApiToken
 
-from .calendar import calendar_for
+from .calendar import NOTHING_FOLLOWED, calendar_for, calendar_milestones
 from .emails import absolute_url
 from .forms import ReminderPreferenceForm
 from .models import ReminderPolicy, ReminderPreference
@@ -35,6 +35,7 @@ def settings_page(request, form=None, *, status=200, **extra):
         "policy": ReminderPolicy.load(),
         "calendar_url": calendar_url,
         "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
+        "calendar_empty": NOTHING_FOLLOWED if not calendar_milestones(request.user).exists() else "",
         # API tokens (api/): the user's own, not revoked.
         "api_tokens": ApiToken.objects.filter(user=request.user, revoked__isnull=True),
         "token_form": TokenForm(),

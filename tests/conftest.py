@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +22,7 @@ from playwright.sync_api import expect, sync_playwright
 from legislation.models import Bill, Chapter, Ministry
 
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 _keys = itertools.count(1)
 
@@ -212,14 +214,42 @@ def coordinator(committed_register, django_user_model):
 
 
 @pytest.fixture
-def page(browser, live_server, coordinator):
-    """A browser tab in which the coordinator is logged in, on the board."""
-    context = browser.new_context(locale="nl-NL", viewport={"width": 2200, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "greta")
-    page.fill("#id_password", "wachtwoord-greta")
-    page.click("button.primary")
-    expect(page.locator("#board")).to_be_visible()
-    yield page
-    context.close()
+def open_page(browser, live_server, coordinator):
+    """Open a browser tab of a given size in which the coordinator is logged in, on the board."""
+    contexts = []
+
+    def open_page(width=2200, height=1000, username="greta", password="wachtwoord-greta"):
+        context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button.primary")
+        expect(page.locator("#board")).to_be_visible()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    """A wide browser tab in which the coordinator is logged in, on the board."""
+    return open_page()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot of the page to test-artifacts/ (kept by CI), named by page and width: the whole page,
+    or of a long one its first three screens, so that it stays readable."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def screenshot(page, name):
+        width, height = page.viewport_size["width"], page.viewport_size["height"]
+        tall = min(page.evaluate("document.documentElement.scrollHeight"), 3 * height)
+        page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": tall})
+
+    return screenshot

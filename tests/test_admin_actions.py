@@ -98,6 +98,13 @@ class TestSetLeadMinistry:
         assert "lead_ministry" in moving.edited_fields and staying.version == 1
         assert moving.history.first().history_user == charlie
 
+    def test_the_previews_counts_match_its_rows(self, client, charlie, make_bill, vws):
+        as_staff(client, charlie)
+        moving, staying = make_bill(), make_bill(lead_ministry=vws)
+        response = act(client, "set_lead_ministry", [moving, staying], preview="1", lead_ministry=vws.pk)
+        assert response.context["counts"] == {"applies": 1, "unchanged": 1, "asks": 0, "refused": 0}
+        assert "Verandert: 1. Blijft gelijk: 1. Vraagt om een reden: 0. Geweigerd: 0." in response.content.decode()
+
     def test_refuses_another_ministrys_bill(self, client, alice, make_bill, jenv, vws):
         as_staff(client, alice)
         other = make_bill(lead_ministry=vws)

@@ -266,6 +266,8 @@ def test_a_null_character_anywhere_is_refused_with_a_sentence(client, charlie, u
 @example(planned=("", None), actual=("", None), kind="indiening_tk", label="", version="stale")  # no change: nothing stale
 @example(planned=("2027-02-30", INVALID), actual=("", None), kind="indiening_tk", label="", version="seen")
 @example(planned=("", None), actual=("", None), kind="geen", label="", version="seen")
+@example(planned=("2027-03-01", datetime.date(2027, 3, 1)), actual=("2027-01-15", datetime.date(2027, 1, 15)),
+         kind="indiening_tk", label="", version="seen")  # planned after met: refused
 @example(planned=("", None), actual=("", None), kind="overig", label="x" * 201, version="seen")
 @example(planned=("", None), actual=("", None), kind="overig", label="\x00", version="seen")
 def test_milestones_with_bad_input(client_alice, bill, planned, actual, kind, label, version):
@@ -284,6 +286,8 @@ def test_milestones_with_bad_input(client_alice, bill, planned, actual, kind, la
         )
         wanted = {"kind": kind, "label": label.strip(), "planned_date": planned_day, "actual_date": actual_day}
         valid = not has_null(planned, actual, kind, label) and kind in MilestoneKind.values and len(label.strip()) <= 200 and INVALID not in (planned_day, actual_day)
+        # A day planned after the day it was met is refused too (forms.MilestoneForm).
+        valid = valid and not (planned_day and actual_day and planned_day > actual_day)
         changes = valid and wanted != {"kind": milestone.kind, "label": milestone.label, "planned_date": None, "actual_date": None}
         if has_null(planned, actual, kind, label):
             assert_null_refused(response)

@@ -81,6 +81,8 @@ class TestRoundTrip:
             assert not result.has_errors() and not result.has_validation_errors()
             assert result.totals["update"] == result.totals["new"] == 0
             assert result.totals["skip"] == resource().get_queryset().count()
+            # It says so, instead of an empty preview to accept.
+            assert "Geen wijzigingen." in preview.content.decode() and 'name="confirm"' not in preview.content.decode()
             admin_confirm(client, model, preview)
         assert state() == before
 

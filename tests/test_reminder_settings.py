@@ -166,3 +166,17 @@ class TestTokenNotInLogs:
         assert not [name for name, value in atoms.items() if token in str(value)]
         procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
         assert "--logger-class tracker.logs.AccessLogger" in procfile
+
+
+def test_an_empty_calendar_says_why_on_the_page_and_in_the_feed(client, charlie):
+    """The central coordinator steers every ministry but coordinates none: nothing is followed."""
+    client.force_login(charlie)
+    page = client.get(reverse("reminder-settings")).content.decode()
+    assert "Uw agenda is leeg: u coördineert geen ministerie" in page
+    feed = client.get(feed_url(charlie)).content.decode()
+    assert "X-WR-CALDESC:Uw agenda is leeg" in feed and "BEGIN:VEVENT" not in feed
+
+
+def test_a_followed_calendar_has_no_such_note(client_alice, alice, make_bill):
+    Milestone.objects.create(bill=make_bill(), kind="indiening_tk", planned_date=dt.date(2030, 1, 1))
+    assert "Uw agenda is leeg" not in client_alice.get(reverse("reminder-settings")).content.decode()

@@ -27,3 +27,13 @@ class AccessLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         return {name: without_tokens(value) if isinstance(value, str) else value
                 for name, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+class OneLineForbidden(logging.Filter):
+    """An ordinary 403 (a coordinator opening another ministry's item) is logged in one line, without the
+    traceback Django attaches to it: it is a refusal, not an error."""
+
+    def filter(self, record):
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = record.exc_text = None
+        return True

@@ -184,6 +184,8 @@ LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+# One date format per language (tracker/formats/): templates use |date without a pattern.
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -251,8 +253,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wetgevingsmonitor <no
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"hide_calendar_tokens": {"()": "tracker.logs.HideCalendarTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens"]}},
+    "filters": {
+        "hide_calendar_tokens": {"()": "tracker.logs.HideCalendarTokens"},
+        "one_line_forbidden": {"()": "tracker.logs.OneLineForbidden"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens", "one_line_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

@@ -29,6 +29,10 @@ class Outcome:
     needs_reason: bool = False
 
 
+class Unchanged(str):
+    """An effect that leaves the bill as it is: the preview counts it apart from the changes."""
+
+
 class MoveForm(forms.Form):
     stage = forms.ChoiceField(label=gettext_lazy("Move to"), choices=[("", "---------"), *Stage.choices])
 
@@ -87,7 +91,7 @@ class BulkActions:
             days = data["days"]
             shifted = services.shift_planned_dates(bill, days, by=request.user)
             if not shifted:
-                return _("no planned dates still to be met")
+                return Unchanged(_("no planned dates still to be met"))
             return "; ".join(
                 f"{milestone}: {date_format(milestone.planned_date - datetime.timedelta(days=days))} → "
                 f"{date_format(milestone.planned_date)}"
@@ -138,7 +142,8 @@ class BulkActions:
             "bills": bills,
             "outcomes": outcomes,
             "counts": {
-                "applies": sum(1 for outcome in outcomes if not outcome.refusal),
+                "applies": sum(1 for outcome in outcomes if not outcome.refusal and not isinstance(outcome.effect, Unchanged)),
+                "unchanged": sum(1 for outcome in outcomes if isinstance(outcome.effect, Unchanged)),
                 "asks": sum(1 for outcome in outcomes if outcome.needs_reason),
                 "refused": sum(1 for outcome in outcomes if outcome.refusal and not outcome.needs_reason),
             },
@@ -172,5 +177,5 @@ def chosen(form):
 
 def describe_change(before, after):
     if before == after:
-        return _("unchanged: already %(value)s") % {"value": after}
+        return Unchanged(_("unchanged: already %(value)s") % {"value": after})
     return f"{before or '—'} → {after}"

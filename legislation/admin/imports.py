@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
-from import_export.forms import ImportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from ..imports import NoPendingImport, PendingImport, checked, owned_by
 from ..spreadsheets import CSV, XLSX
@@ -32,6 +33,14 @@ class CheckedImportForm(ImportForm):
         return data
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """The columns to export, each named in the user's language with its name in the file."""
+
+    def _get_field_label(self, resource, field_name):
+        column = resource.fields[field_name].column_name
+        return f"{capfirst(resource.column_label(column))} ({column})"
+
+
 class RuledImportExportMixin(ImportExportMixin):
     """Import and export as CSV or Excel; importing is for those who may change, row by row through the rules."""
 
@@ -40,6 +49,7 @@ class RuledImportExportMixin(ImportExportMixin):
     tmp_storage_class = PendingImport
     import_error_display = ("message",)
     import_template_name = "admin/legislation/import.html"
+    export_form_class = ExportForm
     export_name = ""
 
     def has_import_permission(self, request):

@@ -49,12 +49,34 @@
     });
   });
 
-  // Polling must not redraw the board under someone who is dragging or typing a reason.
+  // Polling must not redraw the board under someone who is dragging, typing a reason, or still at the card
+  // they just changed (its confirmation or refusal would vanish with the focus).
+  // A poll already on its way when that began is not drawn either.
+  function busy(board) {
+    return dragged || board.querySelector("details.move[open], .card:has(.notice):focus-within") ||
+      document.querySelector("#panel form:focus-within");
+  }
   document.addEventListener("htmx:beforeRequest", function (event) {
     var board = document.getElementById("board");
-    if (event.detail.elt !== board) return;
-    var busy = dragged || board.querySelector("details.move[open]") || document.querySelector("#panel form:focus-within");
-    if (busy) event.preventDefault();
+    if (event.detail.elt === board && busy(board)) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var board = document.getElementById("board");
+    if (event.detail.requestConfig.elt === board && busy(board)) event.detail.shouldSwap = false;
+  });
+
+  // A board redrawn by polling keeps the keyboard focus on the card it was on.
+  var focusedCard = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "board" || !event.detail.shouldSwap) return;
+    var card = document.activeElement && document.activeElement.closest(".card");
+    focusedCard = card && card.id;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "board" || !focusedCard) return;
+    var title = document.querySelector("#" + focusedCard + " .card-title");
+    focusedCard = null;
+    if (title) title.focus();
   });
 
   // A card that comes back with a message among the end states must not stay folded away.
@@ -64,14 +86,73 @@
     });
   });
 
-  // The detail panel closes with its close button or Escape.
+  // After a move (menu or drag) the focus goes to the moved card where it now is: to the reason
+  // field when the rules ask for one, else to its title, next to the confirmation or refusal.
+  var movedKey = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.elt.closest && event.detail.elt.closest(".card");
+    if (card && event.detail.requestConfig.verb === "post") movedKey = card.dataset.key;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!movedKey) return;
+    var card = document.getElementById("card-" + movedKey);
+    movedKey = null;
+    if (!card) return;
+    var target = card.querySelector("textarea[required]") || card.querySelector(".card-title");
+    target.focus();
+    card.scrollIntoView({ block: "nearest" });
+  });
+
+  // A column narrows while empty and widens again when a card arrives, and the other way round.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("#board .column").forEach(function (column) {
+      column.classList.toggle("empty", !column.querySelector(".card"));
+    });
+  });
+
+  // "Show more" replaces itself with the next cards: the focus goes to the first of them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var more = event.detail.target;
+    if (!more.classList || !more.classList.contains("more")) return;
+    var before = more.previousElementSibling, list = more.parentElement;
+    document.addEventListener("htmx:afterSettle", function focusFirst() {
+      document.removeEventListener("htmx:afterSettle", focusFirst);
+      var first = before ? before.nextElementSibling : list.firstElementChild;
+      var title = first && first.querySelector(".card-title, a");
+      if (title) title.focus();
+    });
+  });
+
+  // The detail panel: opening it moves the focus into it; its close button or Escape
+  // closes it and returns the focus to the card it was opened from.
+  var panel = document.getElementById("panel");
+  var opener = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.target === panel && event.detail.elt.closest(".card");
+    if (card) opener = card.id;  // by id: polling may have drawn the card anew meanwhile
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target !== panel) return;
+    var heading = panel.querySelector("h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  });
+  function closePanel() {
+    if (!panel.firstElementChild) return;
+    panel.innerHTML = "";
+    var card = opener && document.getElementById(opener);
+    if (card) card.querySelector(".card-title").focus();
+    opener = null;
+  }
   document.addEventListener("click", function (event) {
     if (event.target.closest("#panel .close")) {
       event.preventDefault();
-      document.getElementById("panel").innerHTML = "";
+      closePanel();
     }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") document.getElementById("panel").innerHTML = "";
+    if (event.key === "Escape") closePanel();
   });
 })();
