@@ -10,17 +10,16 @@ exported and imported again changes nothing.
 """
 
 import datetime
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Manager
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from import_export import resources, widgets
 from import_export.fields import Field
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 
 from . import services
 from .export import COLUMNS
@@ -171,6 +170,24 @@ def import_reason(kwargs):
     return _("Import of %(file)s") % {"file": kwargs.get("file_name") or "-"}
 
 
+class OneQueryLoader(ModelInstanceLoader):
+    """The instances a file's rows name, read in one query; a key that does not read is its row's error."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.key = resource.fields[resource.get_import_id_fields()[0]]
+        keys = set()
+        if self.key.column_name in dataset.headers:
+            for row in dataset.dict:
+                with suppress(ValueError):
+                    keys.add(self.key.clean(row))
+        found = self.get_queryset().filter(**{f"{self.key.attribute}__in": keys - {None}})
+        self.instances = {self.key.get_value(instance): instance for instance in found}
+
+    def get_instance(self, row):
+        return self.instances.get(self.key.clean(row))
+
+
 class RuledResource(resources.ModelResource):
     """Imports by comparing each row with what is stored and handing the differences to the rules."""
 
@@ -242,15 +259,17 @@ class RuledResource(resources.ModelResource):
         return wanted
 
     def import_instance(self, instance, row, **kwargs):
-        self.check(instance, self.changes(instance, row))
+        # The row's changes, compared once: skip_row and save_instance, which follow, use them.
+        self.wanted = None
+        self.wanted = self.changes(instance, row)
+        self.check(instance, self.wanted)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        return not import_validation_errors and not self.changes(instance, row)
+        return not import_validation_errors and not self.wanted
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        # A row the rules refuse leaves its item exactly as it was.
-        with transaction.atomic():
-            self.apply(instance, self.changes(instance, row), row, by=kwargs.get("user"), reason=import_reason(kwargs))
+        # No savepoint of its own: a row the rules refuse rolls back the whole import (import_data).
+        self.apply(instance, self.wanted, row, by=kwargs.get("user"), reason=import_reason(kwargs))
 
     def check(self, instance, wanted):
         """Refuse what an import may not change at all, before trying the rules."""
@@ -356,6 +375,20 @@ class MilestoneResource(RuledResource):
                   "origin", "delete")
         import_id_fields = ("id",)
         report_skipped = False
+        instance_loader_class = OneQueryLoader
+        # No savepoint per row (the import is one transaction); the changes are written together (after_import).
+        use_bulk = True
+
+    def get_queryset(self):
+        return Milestone.objects.select_related("bill", "owner")
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.changed = services.MilestoneChanges(by=kwargs.get("user"), reason=import_reason(kwargs))
+
+    def after_import(self, dataset, result, **kwargs):
+        if not result.has_errors() and not result.has_validation_errors():  # else it is all rolled back
+            self.changed.save()
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("bill", "owner").order_by("bill__key", "planned_date", "id")
@@ -370,7 +403,7 @@ class MilestoneResource(RuledResource):
         return "delete" in row and self.fields["delete"].clean(row)
 
     def delete_instance(self, instance, row, **kwargs):
-        with transaction.atomic(), refusals_as_errors("delete"):
+        with refusals_as_errors("delete"):
             services.delete_milestone(instance, by=kwargs.get("user"), reason=import_reason(kwargs))
 
     def check(self, milestone, wanted):
@@ -393,7 +426,7 @@ class MilestoneResource(RuledResource):
                 for name in ("pk", "bill", *edits):
                     setattr(milestone, name, getattr(added, name))
             else:
-                services.change_milestone(milestone, by=by, reason=reason, **edits)
+                self.changed.change(milestone, **edits)
 
 
 def resource_for(model):

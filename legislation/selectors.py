@@ -78,6 +78,13 @@ def overdue_milestones(today=None):
     return Milestone.objects.filter(actual_date__isnull=True, planned_date__lt=today or timezone.localdate())
 
 
+def milestones_in_short(milestones, met_shown):
+    """Of `milestones` (in their order): every one still to be met, and the `met_shown` met most recently."""
+    met = sorted((m for m in milestones if m.actual_date is not None), key=lambda m: (m.actual_date, m.pk))
+    folded = {m.pk for m in met[:max(len(met) - met_shown, 0)]}
+    return [m for m in milestones if m.pk not in folded]
+
+
 def with_overdue(bills):
     """Filter `bills` to those with an overdue milestone."""
     return bills.filter(has_overdue())

@@ -12,3 +12,6 @@ bill_moved = Signal()
 # A milestone was added, changed or is about to be deleted (`milestone`, `action`: "added", "changed",
 # "deleted", `changed`: the names of the fields changed).
 milestone_changed = Signal()
+
+# Several milestones changed at once (`changes`: a list of the (milestone, action, changed) of `milestone_changed`).
+milestones_changed = Signal()

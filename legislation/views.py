@@ -1,6 +1,7 @@
 import re
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
-from .selectors import may_change, with_next_open_milestone
+from .selectors import may_change, milestones_in_short, with_next_open_milestone
 
 SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -155,12 +156,24 @@ def bill_with_history(key):
     )
 
 
+# An item with more milestones than this shows, until asked for all, those still to be met and the last few met;
+# its changes come a page at a time. An item of hundreds of milestones and changes stays a page quick to use.
+MILESTONES_IN_FULL = 20
+MET_MILESTONES_SHOWN = 5
+CHANGES_PER_PAGE = 50
+
+
 def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved=""):
     """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors,
     `saved` the confirmation of a milestone just saved."""
     editable = may_change(request.user, bill)
+    milestones = list(bill.milestones.all())
+    shown = milestones
+    if len(milestones) > MILESTONES_IN_FULL and request.GET.get("milestones") != "all":
+        shown = milestones_in_short(milestones, MET_MILESTONES_SHOWN)
+    changes = Paginator(bill_history(bill), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for milestone in bill.milestones.all():
+    for milestone in shown:
         form = None
         if editable:
             failed = milestone_form and milestone_form.instance.pk == milestone.pk
@@ -170,11 +183,13 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         "bill": bill,
         "refusal": refusal,
         "saved": saved,
-        "changes": bill_history(bill),
+        "changes": changes,
         "may_revert": may_revert(request.user),
         "editable": editable,
         "options": stage_options(bill, next_stage(Position.of(bill))) if editable else "",
         "milestone_rows": rows,
+        "milestones_total": len(milestones),
+        "milestones_folded": len(milestones) - len(shown),
         "new_milestone": new_milestone or MilestoneForm(prefix="new"),
     }
 

@@ -9,11 +9,14 @@ import pytest
 import tablib
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from legislation.export import COLUMNS
 from legislation.models import Bill, Milestone
+from webhooks.models import Endpoint, Event
 from legislation.resources import MilestoneResource, RegisterResource
 from tests.test_admin import as_staff
 from tests.test_export import FORMULAS
@@ -217,6 +220,48 @@ class TestMilestones:
         added = bill.milestones.get(kind="publicatie")
         assert (added.planned_date, added.precision) == (datetime.date(2026, 12, 31), "quarter")
         assert added.history.get().history_user == alice
+
+    @pytest.mark.parametrize("dry_run", [True, False], ids=["preview", "apply"])
+    def test_the_queries_of_a_milestone_import_do_not_grow_with_its_rows(self, alice, make_bill, dry_run,
+                                                                         django_user_model):
+        bills = [make_bill() for _ in range(3)]
+        Milestone.objects.bulk_create(Milestone(bill=bills[n % 3], kind="overig", label=f"Stap {n}")
+                                      for n in range(60))
+
+        def queries(count):
+            first = Milestone.objects.filter(bill__in=bills).order_by("pk").values_list("pk", flat=True)[:count]
+            rows = sheet(MilestoneResource, Milestone.objects.filter(pk__in=list(first)))
+            for row in rows:
+                row["label"] += " (nieuw)"
+            user = django_user_model.objects.get(pk=alice.pk)  # nothing of the user read before
+            with CaptureQueriesContext(connection) as captured:
+                result = run(MilestoneResource, rows, user, dry_run=dry_run)
+            assert result.totals["update"] == count
+            return len(captured)
+
+        assert queries(60) == queries(6)
+
+    def test_the_changes_of_an_import_are_recorded_as_each_change_is(self, alice, make_bill):
+        Endpoint.objects.create(name="Ontvanger", url="http://127.0.0.1:9/", events=["milestone.changed"])
+        bill = make_bill()
+        first, second = Milestone.objects.bulk_create(
+            Milestone(bill=bill, kind="overig", label=label) for label in ("Een", "Twee"))
+        changed_before = Bill.objects.get(pk=bill.pk).updated_at
+        rows = sheet(MilestoneResource, Milestone.objects.filter(bill=bill).order_by("pk"))
+        rows[0]["label"], rows[1]["planned_date"] = "Een (nieuw)", "2027-01-01"
+        run(MilestoneResource, rows, alice, dry_run=False)
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.label, first.planned_date, first.edited_fields) == ("Een (nieuw)", None, ["label"])
+        assert (second.label, second.planned_date, second.edited_fields) == ("Twee", datetime.date(2027, 1, 1),
+                                                                              ["planned_date"])
+        records = Milestone.history.filter(history_type="~").order_by("id")
+        assert [(r.id, r.label, r.history_user, r.history_change_reason) for r in records] == [
+            (first.pk, "Een (nieuw)", alice, "Import van register.csv"),
+            (second.pk, "Twee", alice, "Import van register.csv")]
+        assert Bill.objects.get(pk=bill.pk).updated_at > changed_before
+        assert sorted(event.payload["milestone"]["changed"] for event in Event.objects.all()) == [
+            ["label"], ["planned_date"]]
 
     def test_invalid_milestone_rows_are_reported(self, alice, make_bill, vws):
         bill, other = make_bill(), make_bill(lead_ministry=vws)

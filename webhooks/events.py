@@ -17,12 +17,15 @@ from legislation.policy import END_STATES
 from .models import Delivery, Endpoint, Event, EventKind
 
 
-def emit(kind, bill, data):
+def emit(kind, bill, data, active=None):
     """Record event `kind` of `bill` (with `data`, JSON-ready) for every active endpoint that wants it.
 
-    Call it inside the transaction of the change. Returns the event, or None when no endpoint wants it.
+    Call it inside the transaction of the change; `active`: the active endpoints, if read already.
+    Returns the event, or None when no endpoint wants it.
     """
-    endpoints = [endpoint for endpoint in Endpoint.objects.filter(active=True) if kind in endpoint.events]
+    if active is None:
+        active = Endpoint.objects.filter(active=True)
+    endpoints = [endpoint for endpoint in active if kind in endpoint.events]
     ministries = {bill.lead_ministry_id}
     if any(endpoint.ministry_id not in (None, bill.lead_ministry_id) for endpoint in endpoints):
         ministries.update(bill.co_ministries.values_list("pk", flat=True))
@@ -70,7 +73,7 @@ def bill_moved(sender, move, **kwargs):
         emit(EventKind.ENDED, move.bill, data)
 
 
-def milestone_changed(sender, milestone, action, changed, **kwargs):
+def milestone_changed(sender, milestone, action, changed, active=None, **kwargs):
     data = {
         "milestone": {
             "id": milestone.pk,
@@ -82,4 +85,10 @@ def milestone_changed(sender, milestone, action, changed, **kwargs):
             "actual_date": _date(milestone.actual_date),
         }
     }
-    emit(EventKind.MILESTONE, milestone.bill, data)
+    emit(EventKind.MILESTONE, milestone.bill, data, active)
+
+
+def milestones_changed(sender, changes, **kwargs):
+    active = list(Endpoint.objects.filter(active=True))  # once for all of them
+    for milestone, action, changed in changes:
+        milestone_changed(sender, milestone, action, changed, active)

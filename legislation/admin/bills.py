@@ -8,6 +8,7 @@ from django.db.models import Case, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +23,13 @@ from .access import ChangeOnlyOwnBills
 from .bulk import BulkActions
 from .filters import MinistryFilter, NoOwnerFilter, OverdueFilter
 from .imports import RuledImportExportMixin
-from .milestones import MilestoneInline, save_milestones
+from .milestones import (
+    INLINE_MILESTONES_IN_FULL,
+    MilestoneInline,
+    inline_milestones,
+    milestone_list_url,
+    save_milestones,
+)
 
 # Read-only on the change form: the Bijlage 2 reference comes from the data file, stage and flags change by moves.
 BILL_READONLY_FIELDS = ("key", "title", "chapter", "category", "parent", "source_line", "stage", "stage_entered_on",
@@ -47,13 +54,14 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
     search_fields = ("key", "short_title", "official_title", "title", "kamerstuk", "notes")
     ordering = ("key",)
     autocomplete_fields = ("lead_ministry", "co_ministries", "owner")
-    readonly_fields = BILL_READONLY_FIELDS
+    readonly_fields = (*BILL_READONLY_FIELDS, "milestone_list")
     fieldsets = (
         (None, {"fields": ("key", "short_title", "official_title", "title", "notes")}),
         (gettext_lazy("Responsibility"), {"fields": ("lead_ministry", "co_ministries", "owner")}),
         (gettext_lazy("Procedure"), {"fields": ("instrument", "stage", "stage_entered_on", "reading", "on_hold",
                                                 "controversial", "voorhang_required", "kamerstuk")}),
         (gettext_lazy("Place in Bijlage 2"), {"fields": ("chapter", "category", "parent", "source_line")}),
+        (gettext_lazy("Milestones"), {"fields": ("milestone_list",)}),
         (None, {"fields": ("version",)}),
     )
     inlines = (MilestoneInline,)
@@ -69,6 +77,22 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
             overdue=has_overdue(),
             stage_order=Case(*(When(stage=stage, then=position) for position, stage in enumerate(Stage.values))),
         )
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, MilestoneInline):
+            kwargs["queryset"] = inline_milestones(obj, kwargs["queryset"])
+        return kwargs
+
+    @admin.display(description=gettext_lazy("all milestones"))
+    def milestone_list(self, bill):
+        total = bill.milestones.count() if bill.pk else 0
+        if total > INLINE_MILESTONES_IN_FULL:
+            text = _("Below are the milestones still to be met; all %(total)s are in the list of milestones.")
+        else:
+            text = _("The milestones are below, and in the list of milestones.")
+        return format_html('{} <a href="{}">{}</a>', text % {"total": total}, milestone_list_url(bill),
+                           _("Open the list of this item's milestones"))
 
     @admin.display(description=gettext_lazy("ministry"), ordering="lead_ministry__code")
     def ministry(self, bill):

@@ -15,6 +15,22 @@ from .access import ChangeOnlyOwnBills
 from .imports import RuledImportExportMixin
 
 
+# A bill with more milestones than this shows inline only those still to be met; the others are edited in the
+# change list of milestones, which its change form links to filtered on the bill.
+INLINE_MILESTONES_IN_FULL = 20
+
+
+def inline_milestones(bill, milestones):
+    """The milestones of `bill` its change form shows inline, of the queryset `milestones`."""
+    if bill is not None and bill.milestones.count() > INLINE_MILESTONES_IN_FULL:
+        return milestones.filter(actual_date__isnull=True)
+    return milestones
+
+
+def milestone_list_url(bill):
+    return reverse("admin:legislation_milestone_changelist") + f"?bill__id__exact={bill.pk}"
+
+
 class MilestoneInline(ChangeOnlyOwnBills, admin.TabularInline):
     model = Milestone
     # The source, a long citation, is edited on the milestone's own page.
