@@ -7,7 +7,8 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from legislation.policy import END_STATES
-from legislation.models import Bill, Chapter, Ministry, Stage
+from legislation.models import Bill, Stage
+from tests.test_board_browser import new_bill
 
 MAIN_LINE = [stage for stage in Stage if stage not in END_STATES]
 
@@ -29,19 +30,6 @@ OFF_SCREEN = """() => {
   }
   return off;
 }"""
-
-
-def new_bill(key, stage="eerste_kamer", short_title="Toetsenbordwet"):
-    return Bill.objects.create(
-        key=key,
-        chapter=Chapter.objects.get(code="H8"),
-        category="aangekondigd",
-        title=short_title,
-        short_title=short_title,
-        instrument="wet",
-        stage=stage,
-        lead_ministry=Ministry.objects.get(code="JenV"),
-    )
 
 
 def focused(page):
@@ -145,7 +133,7 @@ def test_main_pages_at_laptop_size(open_page, live_server, screenshot):
 
 
 def test_a_keyboard_only_move_leaves_the_focus_on_the_moved_card(open_page, screenshot):
-    bill = new_bill("X-FOCUS")
+    bill = new_bill("X-FOCUS", "wet", "eerste_kamer", "Toetsenbordwet")
     page = open_page(1280, 800)
     # From the top of the page: the skip link leads to the board.
     page.keyboard.press("Tab")
@@ -185,7 +173,7 @@ def test_a_keyboard_only_move_leaves_the_focus_on_the_moved_card(open_page, scre
 
 
 def test_a_move_that_needs_a_reason_puts_the_focus_in_the_reason(open_page):
-    bill = new_bill("X-WHY", stage="raad_van_state", short_title="Waaromwet")
+    bill = new_bill("X-WHY", "wet", "raad_van_state", "Waaromwet")
     page = open_page(1280, 800)
     page.locator(f"#card-{bill.key} summary").focus()
     page.keyboard.press("Enter")
