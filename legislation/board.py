@@ -8,6 +8,7 @@ prefetches) for the first cards of every column, chosen by a window function.
 import functools
 import hashlib
 import operator
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -214,16 +215,31 @@ def column_cards(bills, user, *, offset=0, limit=CARDS_PER_COLUMN):
     return with_html(prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
 
 
+# A place in a column, or a lane's id, as the board's addresses hold it: ASCII digits that a database integer
+# holds ("²" is a digit to str.isdigit, not to int()).
+SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+class BadPlace(ValueError):
+    """A "show more" address whose offset or lane is no small whole number; `message` says so."""
+
+    def __init__(self):
+        self.message = _("The position in the column and the lane must be whole numbers of at most nine digits.")
+        super().__init__(self.message)
+
+
 def more_cards(request, params, stage):
     """The board's "show more": the next cards of one column (and lane) of the board at `params`."""
     params = params.copy()
-    offset = params.pop("offset", ["0"])[-1]
-    offset = int(offset) if offset.isdigit() else 0
-    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
+    offset = params.pop("offset", [""])[-1]
     lane = params.pop("lane", [""])[-1]
+    if not all(SMALL_NUMBER.fullmatch(value) for value in (offset, lane) if value):
+        raise BadPlace()
+    offset = int(offset or 0)
+    lane_field = LANES[lanes][0] if (lanes := lanes_of(params)) else None
     bills = bill_filter(request, params).qs.filter(stage=stage)
     if lane_field:
-        bills = bills.filter(**{f"{lane_field}_id": int(lane) if lane.isdigit() else None})
+        bills = bills.filter(**{f"{lane_field}_id": int(lane) if lane else None})
     # One more than shown, to know whether to offer more.
     cards = column_cards(bills, request.user, offset=offset, limit=CARDS_PER_COLUMN + 1)
     shown = offset + min(len(cards), CARDS_PER_COLUMN)

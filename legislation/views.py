@@ -1,5 +1,3 @@
-import re
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -11,15 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .board import bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
+from .board import BadPlace, bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
 from .export import bills_for_export, write_csv
 from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
 from .selectors import may_change, milestones_in_short, with_next_open_milestone
-
-SMALL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @require_GET
@@ -38,11 +34,11 @@ def board_column(request, stage):
     """More cards of one column (and lane): the board's "load more"."""
     if stage not in Stage.values:
         return HttpResponse(status=404)
-    # ASCII digits that a database integer holds: "²" is a digit to str.isdigit, not to int().
-    if not all(SMALL_NUMBER.fullmatch(value) for value in (request.GET.get("offset"), request.GET.get("lane")) if value):
-        message = _("The position in the column and the lane must be whole numbers of at most nine digits.")
-        return render(request, "400.html", {"message": message}, status=400)
-    return render(request, "legislation/board.html#more-cards", more_cards(request, request.GET, stage))
+    try:
+        context = more_cards(request, request.GET, stage)
+    except BadPlace as error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    return render(request, "legislation/board.html#more-cards", context)
 
 
 def bill_on_card(key):
