@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .identifiers import IdentifierKind, public_url
+
 
 class Stage(models.TextChoices):
     """The main line in order, then the end states."""
@@ -314,6 +316,35 @@ class Move(models.Model):
         if self.flag:
             return f"{self.get_flag_display()}: {'+' if self.flag_set else '-'}"
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class Identifier(models.Model):
+    """An item's identifier in a public record: only a person or a seed links one (never a guess)."""
+
+    bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="identifiers")
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentifierKind.choices)
+    value = models.CharField(_("identifier"), max_length=100)
+    # Who said so: the seed and its passage, or the person who linked it.
+    source = models.TextField(_("source"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name=_("added by"), null=True, blank=True
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name = _("public identifier")
+        verbose_name_plural = _("public identifiers")
+        constraints = [models.UniqueConstraint(fields=["bill", "kind", "value"], name="unique_identifier")]
+        # The sync looks an identifier up to find its items.
+        indexes = [models.Index(fields=["kind", "value"], name="identifier_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value}"
+
+    @property
+    def url(self):
+        return public_url(self.kind, self.value)
 
 
 class Follow(models.Model):
