@@ -63,7 +63,7 @@ def parse(kind, text):
             if found:
                 return f"{found['series'].lower()}-{found['year']}-{int(found['number'])}"
     raise ValidationError(
-        _("“%(text)s” is not a %(kind)s; write it as, for example, %(example)s."),
+        _("“%(text)s” cannot be read as %(kind)s; write it as, for example, %(example)s."),
         code="invalid",
         params={"text": text, "kind": IdentifierKind(kind).label, "example": EXAMPLES[IdentifierKind(kind)]},
     )
