@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "reminders",
     "overview",
     "webhooks",
+    "publicrecord",
     "ninja",  # its documentation page's scripts and styles, served from our static files
     "api",
 ]
