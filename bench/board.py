@@ -1,4 +1,4 @@
-"""Board and move speed, at the size of the real register and at 10,000 items.
+"""Board and move speed, at the size of the real register, at 10,000 and at 100,000 items.
 
     .venv/bin/python bench/board.py                      # SQLite in a temporary folder
     .venv/bin/python bench/board.py --database-url postgres://postgres@127.0.0.1:5432/tracker_bench
@@ -6,7 +6,9 @@
 The database named is emptied and filled: never point it at one you keep.
 Prints, per size: board page server time (median, p95) and SQL queries per page,
 the floor (the same SQL run bare, so the overhead above it is a ratio), and the
-time and queries of one move.
+time and queries of one move. It checks that every size runs the same number of
+queries per page, and says whether the largest size stays within 3x the board p50
+of 10,000 items in the same run.
 """
 
 import argparse
@@ -21,7 +23,7 @@ from common import grow, throwaway  # noqa: E402
 def parse():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="a database to empty and use (default: SQLite in a temporary folder)")
-    parser.add_argument("--sizes", default="register,10000", help="comma-separated: 'register' and/or a total number of items")
+    parser.add_argument("--sizes", default="register,10000,100000", help="comma-separated: 'register' and/or a total number of items")
     parser.add_argument("--repeat", type=int, default=40)
     return parser.parse_args()
 
@@ -88,7 +90,8 @@ def measure(label, repeat):
     items = Bill.objects.count()
     print(f"{label:>10} items={items:>6}  board p50={board_median:7.1f} ms p95={board_p95:7.1f} ms "
           f"queries={len(statements):>2}  floor p50={floor_median:6.1f} ms (x{board_median / floor_median:4.1f})  "
-          f"move p50/p95/queries: central {central_move}, lead ministry's coordinator {coordinator_move}")
+          f"move p50/p95/queries: central {central_move}, lead ministry's coordinator {coordinator_move}", flush=True)
+    return items, board_median, len(statements)
 
 
 def move_time(client, bills, repeat):
@@ -122,10 +125,19 @@ def main():
         from django.db import connection
 
         print(f"database: {connection.vendor}")
+        results = {}
         for size in args.sizes.split(","):
             if size != "register":
+                start = time.perf_counter()
                 grow(int(size))
-            measure(size, args.repeat)
+                print(f"grown to {size} items in {time.perf_counter() - start:.1f} s", flush=True)
+            results[size] = measure(size, args.repeat)
+        counts = {queries for _items, _median, queries in results.values()}
+        print(f"queries per board page: {sorted(counts)} ({'constant' if len(counts) == 1 else 'NOT constant'})")
+        assert len(counts) == 1, "the board's queries grow with its items"
+        if "10000" in results and "100000" in results:
+            ratio = results["100000"][1] / results["10000"][1]
+            print(f"board p50 at 100,000 / at 10,000: x{ratio:.2f} (target <= 3)")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,17 @@
 
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/tracker_bench
     .venv/bin/python bench/load.py --items 10000 --clients 8 --seconds 20
+    .venv/bin/python bench/load.py --database-url … --peer-url http://127.0.0.1:8766/api/cards/
 
 The database named is emptied and filled: never point it at one you keep. Every
 request goes to 127.0.0.1 only; each client stops after --seconds. An error is a
 5xx answer or a failed connection; a refused move (409, 422) is an answer, not an error.
+
+With --peer-url the same clients also time another board service on loopback, in
+rounds that alternate with the tracker's board (--rounds), so both see the same
+machine: each client logs in there as the same user with the same password
+(--peer-login, a Django login form), then GETs the peer's board address. The peer
+must read the same database (README, "Benchmarks": the DRF board of bench/peer/).
 """
 
 import argparse
@@ -16,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 sys.dont_write_bytecode = True  # not even bytecode of the benchmark stays in the checkout
 from common import ROOT, throwaway  # noqa: E402
@@ -26,11 +33,18 @@ PASSWORD = "bench-wachtwoord-1234"
 
 
 class Browser:
-    """One client: keeps its cookies and CSRF token, as a browser would."""
+    """One client of the service at `port` on loopback: keeps its cookies and CSRF token, as a browser would."""
 
-    def __init__(self):
-        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    def __init__(self, port=PORT, login="/accounts/login/"):
+        self.port, self.login = port, login
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies = {}
+
+    def again(self):
+        """A new connection as the same user (after a failed one)."""
+        fresh = Browser(self.port, self.login)
+        fresh.cookies = dict(self.cookies)
+        return fresh
 
     def request(self, method, path, form=None, headers=None):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
@@ -48,8 +62,8 @@ class Browser:
         return response.status, content
 
     def log_in(self, username):
-        self.request("GET", "/accounts/login/")
-        status, _ = self.request("POST", "/accounts/login/", {"username": username, "password": PASSWORD, "next": "/"})
+        self.request("GET", self.login)
+        status, _ = self.request("POST", self.login, {"username": username, "password": PASSWORD, "next": "/"})
         assert status == 302, f"login failed for {username}: {status}"
 
 
@@ -69,14 +83,20 @@ def start_gunicorn(env, workers):
     raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
 
 
-def run(clients, seconds, work):
-    """Run `work(client_number, browser)` in a loop on every client for `seconds`; collect statuses and times."""
-    results = [[] for _ in range(clients)]
+def logged_in(clients, port=PORT, login="/accounts/login/"):
+    """One logged-in Browser per client, each its own user."""
     browsers = []
     for number in range(clients):
-        browser = Browser()
+        browser = Browser(port, login)
         browser.log_in(f"bench-{number}")
         browsers.append(browser)
+    return browsers
+
+
+def run(browsers, seconds, work):
+    """Run `work(client_number, step, browser)` in a loop on every client for `seconds`; collect statuses and times."""
+    clients = len(browsers)
+    results = [[] for _ in range(clients)]
     stop = time.monotonic() + seconds
 
     def loop(number):
@@ -86,7 +106,7 @@ def run(clients, seconds, work):
             try:
                 status = work(number, step, browsers[number])
             except (OSError, http.client.HTTPException):
-                status, browsers[number] = "connection", Browser()
+                status, browsers[number] = "connection", browsers[number].again()
             results[number].append((status, (time.perf_counter() - start) * 1000))
             step += 1
 
@@ -104,13 +124,38 @@ def run(clients, seconds, work):
     return len(flat) / seconds, errors, statistics.median(times), times[int(len(times) * 0.95) - 1], statuses
 
 
+def report(name, result, items, args):
+    rate, errors, median, p95, statuses = result
+    print(f"{name:>6} items={items:>6} clients={args.clients} workers={args.workers}: {rate:7.1f} req/s, "
+          f"p50={median:6.1f} ms, p95={p95:6.1f} ms, errors={errors}, answers={statuses}", flush=True)
+    return rate
+
+
+def time_peer(args):
+    """The peer's board under the same clients: each logs in there, then GETs its board address."""
+    address = urlsplit(args.peer_url)
+    assert address.hostname in ("127.0.0.1", "localhost"), "the peer must be on loopback"
+    browsers = logged_in(args.clients, address.port, args.peer_login)
+    path = address.path + (f"?{address.query}" if address.query else "")
+
+    def board(number, step, browser):
+        status, content = browser.request("GET", path, headers={"Accept": "application/json"})
+        assert status != 200 or content.startswith((b"[", b"{")), "the peer's board is not JSON"
+        return status
+
+    return run(browsers, args.seconds, board)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="a database to empty and use (default: SQLite in a temporary folder)")
     parser.add_argument("--items", type=int, default=0, help="grow the programme to this many bills (default: the register)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the board, with --peer-url")
+    parser.add_argument("--peer-url", help="another board service on loopback to time in the same run")
+    parser.add_argument("--peer-login", default="/api-auth/login/", help="the peer's login form (default: DRF's)")
     args = parser.parse_args()
 
     with throwaway(args.database_url, args.items) as env:
@@ -149,10 +194,17 @@ def measure(env, args):
             return status
 
         items = Bill.objects.count()
-        for name, work in (("board", board), ("moves", move)):
-            rate, errors, median, p95, statuses = run(args.clients, args.seconds, work)
-            print(f"{name:>6} items={items:>6} clients={args.clients} workers={args.workers}: {rate:7.1f} req/s, "
-                  f"p50={median:6.1f} ms, p95={p95:6.1f} ms, errors={errors}, answers={statuses}")
+        browsers = logged_in(args.clients)
+        ours, theirs = [], []
+        for round_number in range(args.rounds if args.peer_url else 1):
+            ours.append(report("board", run(browsers, args.seconds, board), items, args))
+            if args.peer_url:
+                theirs.append(report("peer", time_peer(args), items, args))
+        if args.peer_url:
+            ratio = statistics.median(ours) / statistics.median(theirs)
+            print(f"board req/s, median of {args.rounds} alternating rounds: tracker {statistics.median(ours):.1f}, "
+                  f"peer {statistics.median(theirs):.1f}: x{ratio:.1f} the peer's")
+        report("moves", run(browsers, args.seconds, move), items, args)
     finally:
         server.terminate()
         server.wait(10)
