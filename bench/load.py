@@ -97,7 +97,8 @@ def run(browsers, seconds, work):
     """Run `work(client_number, step, browser)` in a loop on every client for `seconds`; collect statuses and times."""
     clients = len(browsers)
     results = [[] for _ in range(clients)]
-    stop = time.monotonic() + seconds
+    began = time.monotonic()
+    stop = began + seconds
 
     def loop(number):
         step = 0
@@ -115,13 +116,14 @@ def run(browsers, seconds, work):
         thread.start()
     for thread in threads:
         thread.join()
+    elapsed = time.monotonic() - began  # a request begun before the stop is waited for, and counted
     flat = [r for rs in results for r in rs]
     times = sorted(t for _, t in flat)
     errors = sum(1 for status, _ in flat if status == "connection" or status >= 500)
     statuses = {}
     for status, _ in flat:
         statuses[status] = statuses.get(status, 0) + 1
-    return len(flat) / seconds, errors, statistics.median(times), times[int(len(times) * 0.95) - 1], statuses
+    return len(flat) / elapsed, errors, statistics.median(times), times[int(len(times) * 0.95) - 1], statuses
 
 
 def report(name, result, items, args):
