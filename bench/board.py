@@ -23,7 +23,8 @@ from common import grow, throwaway  # noqa: E402
 def parse():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="a database to empty and use (default: SQLite in a temporary folder)")
-    parser.add_argument("--sizes", default="register,10000,100000", help="comma-separated: 'register' and/or a total number of items")
+    parser.add_argument("--sizes", default="register,10000,100000",
+                        help="comma-separated: 'register' and/or a total number of items")
     parser.add_argument("--repeat", type=int, default=40)
     return parser.parse_args()
 

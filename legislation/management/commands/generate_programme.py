@@ -78,6 +78,7 @@ class Command(BaseCommand):
             stage = pick.choices(
                 [*path, *policy.END_STATES[2:]], [max(len(path) - i, 1) ** 2 for i in range(len(path))] + [1]
             )[0]
+            entered = None if stage == "aangekondigd" else today - datetime.timedelta(days=pick.randint(1, 700))
             return {
                 "key": f"{PREFIX}{number:05d}",
                 "chapter_id": pick.choice(chapters),
@@ -87,7 +88,7 @@ class Command(BaseCommand):
                 "instrument": instrument,
                 "lead_ministry_id": pick.choice(ministries),
                 "stage": stage,
-                "stage_entered_on": None if stage == "aangekondigd" else today - datetime.timedelta(days=pick.randint(1, 700)),
+                "stage_entered_on": entered,
                 "owner_id": pick.choice(coordinators) if coordinators and pick.random() < 0.3 else None,
                 "updated_at": now,
             }
@@ -203,7 +204,7 @@ def record_created(model, objects, when):
     copied = [f for f in history._meta.concrete_fields if f.attname in tracked]
     given = {"history_date": when, "history_type": "+", "history_change_reason": REASON, "history_user_id": None}
     extra = [f for f in history._meta.concrete_fields if f not in copied and not f.primary_key]
-    params = [f.get_db_prep_save(given[f.attname] if f.attname in given else f.get_default(), connection) for f in extra]
+    params = [f.get_db_prep_save(given.get(f.attname, f.get_default()), connection) for f in extra]
     select, select_params = objects.order_by().values_list(*(f.attname for f in copied)).query.sql_with_params()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in copied + extra)
     with connection.cursor() as cursor:
