@@ -300,6 +300,17 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": WEBHOOK_SWEEP_SECONDS},
     },
 }
+# The public record (publicrecord/, README "The public record"): where each source answers, how long
+# one request may take, and how often the sync runs (Celery beat, or `./dev run`'s loop).
+PUBLIC_RECORD_SYNC_SECONDS = int(os.environ.get("PUBLIC_RECORD_SYNC_SECONDS", "3600"))
+PUBLIC_RECORD_TIMEOUT = float(os.environ.get("PUBLIC_RECORD_TIMEOUT", "20"))
+TWEEDEKAMER_ODATA_URL = os.environ.get(
+    "TWEEDEKAMER_ODATA_URL", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0").rstrip("/")
+TWEEDEKAMER_SYNCFEED_URL = os.environ.get(
+    "TWEEDEKAMER_SYNCFEED_URL", "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0").rstrip("/")
+WETGEVINGSKALENDER_URL = os.environ.get(
+    "WETGEVINGSKALENDER_URL", "https://wetgevingskalender.overheid.nl").rstrip("/")
+KOOP_SRU_URL = os.environ.get("KOOP_SRU_URL", "https://repository.overheid.nl/sru")
 # A send must end well within the claim on its email (reminders/sweep.py, LEASE).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 

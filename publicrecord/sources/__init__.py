@@ -1,0 +1,56 @@
+"""The public sources the sync reads, one module each, all answering alike.
+
+A source is given the identifiers the register links (`legislation.Identifier`,
+by kind) and where its last successful read stopped (`SourceState.cursor`). It
+answers with a `Reading`: the `Finding`s it made and the cursor to start from
+next time. It never writes to the register: `publicrecord.apply` does that,
+through the rules, for every source alike.
+
+A source that is down, slow, or answers what it cannot read raises
+`SourceUnavailable` with a sentence saying which; the sync records it for that
+source only and goes on with the others.
+"""
+
+from dataclasses import dataclass, field
+
+import httpx
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from ..findings import Finding
+
+
+class SourceUnavailable(Exception):
+    """The source could not be read this time; the next run tries again from the same cursor."""
+
+
+@dataclass
+class Reading:
+    findings: list[Finding] = field(default_factory=list)
+    # Where the next run starts; the old cursor when nothing new was read.
+    cursor: str = ""
+
+
+def client():
+    """The HTTP client every source uses: bounded in time, identified, and never following a redirect off-site."""
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.PUBLIC_RECORD_TIMEOUT),
+        headers={"User-Agent": "wetgevingsmonitor (legislative pipeline tracker)"},
+        follow_redirects=False,
+    )
+
+
+def get(http, url, **params):
+    """GET `url`, raising `SourceUnavailable` for anything but a readable 200 answer."""
+    try:
+        response = http.get(url, params=params or None)
+    except httpx.TimeoutException:
+        raise SourceUnavailable(_("%(url)s did not answer within %(seconds)s seconds.")
+                                % {"url": url, "seconds": settings.PUBLIC_RECORD_TIMEOUT}) from None
+    except httpx.HTTPError as error:
+        raise SourceUnavailable(_("%(url)s cannot be reached (%(error)s).")
+                                % {"url": url, "error": error.__class__.__name__}) from None
+    if response.status_code != 200:
+        raise SourceUnavailable(_("%(url)s answered with status %(status)s.")
+                                % {"url": url, "status": response.status_code})
+    return response
