@@ -11,6 +11,7 @@ A source that is down, slow, or answers what it cannot read raises
 source only and goes on with the others.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 import httpx
@@ -40,8 +41,9 @@ def client():
     )
 
 
-def get(http, url, **params):
-    """GET `url`, raising `SourceUnavailable` for anything but a readable 200 answer."""
+def get(http, url, missing_ok=False, **params):
+    """GET `url`, raising `SourceUnavailable` for anything but a readable 200 answer; with `missing_ok`, a 404
+    (the source has no such record, which is no outage) answers None."""
     try:
         response = http.get(url, params=params or None)
     except httpx.TimeoutException:
@@ -50,7 +52,23 @@ def get(http, url, **params):
     except httpx.HTTPError as error:
         raise SourceUnavailable(_("%(url)s cannot be reached (%(error)s).")
                                 % {"url": url, "error": error.__class__.__name__}) from None
+    if missing_ok and response.status_code == 404:
+        return None
     if response.status_code != 200:
         raise SourceUnavailable(_("%(url)s answered with status %(status)s.")
                                 % {"url": url, "status": response.status_code})
     return response
+
+
+def text(element, path, namespaces):
+    """The text at `path` under `element`, its whitespace collapsed; empty when there is none."""
+    found = element.find(path, namespaces)
+    return " ".join((found.text or "").split()) if found is not None else ""
+
+
+def iso_date(value):
+    """The date `value` writes as YYYY-MM-DD, or None."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
