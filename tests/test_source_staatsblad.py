@@ -133,6 +133,7 @@ def test_a_date_still_to_come_is_planned_and_read_again_until_it_has_passed(koop
     assert (planned.milestone, planned.planned, planned.stage) == (MilestoneKind.INWERKINGTREDING, True, None)
     # Article I enters into force on 1 January 2027, part D of it on 1 July: the first date is the one kept.
     assert planned.date == datetime.date(2027, 1, 1)
+    assert planned.document_id == "stb-2026-390/gepland@2027-01-01"
     assert json.loads(before.cursor) == {"dossier:36512": "2026-11-20"}
 
     with time_machine.travel(datetime.datetime(2027, 1, 2, 12, tzinfo=datetime.UTC), tick=False):
@@ -188,11 +189,11 @@ def test_no_linked_identifier_asks_nothing(koop):
 
 
 @pytest.mark.parametrize("answer, message", [
-    (Response("Internal Server Error", status=500), "answered with status 500"),
-    (Response("<sru:searchRetrieveResponse", content_type="application/xml"), "what is not a search result"),
-    (Response("<html><body>Onderhoud</body></html>", content_type="text/html"), "what is not a search result"),
+    (Response("Internal Server Error", status=500), "antwoordde met status 500"),
+    (Response("<sru:searchRetrieveResponse", content_type="application/xml"), "iets terug dat geen zoekresultaat is"),
+    (Response("<html><body>Onderhoud</body></html>", content_type="text/html"), "iets terug dat geen zoekresultaat is"),
     (Response((RECORDINGS / "diagnostic.xml").read_bytes(), content_type="application/xml"),
-     "refused the search: line 1:13 mismatched input 'c.product-area'"),
+     "weigerde de zoekvraag: line 1:13 mismatched input 'c.product-area'"),
 ])
 def test_an_error_or_an_unreadable_answer_makes_the_source_unavailable(httpserver, settings, answer, message):
     settings.KOOP_SRU_URL = httpserver.url_for("/sru")
@@ -212,5 +213,5 @@ def test_a_slow_search_makes_the_source_unavailable(httpserver, settings):
 
     httpserver.expect_request("/sru").respond_with_handler(slowly)
 
-    with pytest.raises(SourceUnavailable, match="did not answer within 0.2 seconds"):
+    with pytest.raises(SourceUnavailable, match="gaf binnen 0.2 seconden geen antwoord"):
         read(dossier=["36263"])

@@ -89,6 +89,8 @@ def test_a_regulation_under_way_proves_its_phase_and_announces_its_planned_dates
         MilestoneKind.INDIENING_TK, True, None, datetime.date(2027, 2, 15))
     assert (in_force.milestone, in_force.planned, in_force.stage, in_force.date) == (
         MilestoneKind.INWERKINGTREDING, True, None, datetime.date(2028, 1, 1))
+    # A plan is named by its event and its date (`<event>@<date>`): moved to another date, it is the same milestone.
+    assert submission.document_id == "WGK027200/Tweede Kamer/Indiening bij de Tweede Kamer/gepland@2027-02-15"
 
 
 def test_a_planned_date_that_passes_is_a_new_document_that_meets_the_milestone(kalender):
@@ -125,10 +127,13 @@ def test_no_linked_number_asks_nothing(kalender):
     assert kalender.log == []
 
 
+NOT_A_RECORD = "iets terug dat geen fiche van een regeling is"
+
+
 @pytest.mark.parametrize("answer, message", [
-    (Response("Internal Server Error", status=500), "answered with status 500"),
-    (Response(recording("WGK027200.xml")[:400], content_type="application/xml"), "what is not a regulation's record"),
-    (Response(recording("storing.html"), content_type="text/html"), "what is not a regulation's record"),
+    (Response("Internal Server Error", status=500), "antwoordde met status 500"),
+    (Response(recording("WGK027200.xml")[:400], content_type="application/xml"), NOT_A_RECORD),
+    (Response(recording("storing.html"), content_type="text/html"), NOT_A_RECORD),
 ])
 def test_an_error_or_an_unreadable_answer_makes_the_source_unavailable(httpserver, settings, answer, message):
     settings.WETGEVINGSKALENDER_URL = httpserver.url_for("").rstrip("/")
@@ -148,5 +153,5 @@ def test_a_slow_calendar_makes_the_source_unavailable(httpserver, settings):
 
     httpserver.expect_request("/Regeling/WGK027200/xml").respond_with_handler(slowly)
 
-    with pytest.raises(SourceUnavailable, match="did not answer within 0.2 seconds"):
+    with pytest.raises(SourceUnavailable, match="gaf binnen 0.2 seconden geen antwoord"):
         read("WGK027200")

@@ -189,7 +189,7 @@ def _finding(http, publication, kind, value, today):
         if in_force is None:
             return None, False
         if in_force > today:
-            return Finding(document_id=f"{publication.identifier}/gepland/{in_force}", date=in_force,
+            return Finding(document_id=f"{publication.identifier}/gepland@{in_force}", date=in_force,
                            milestone=MilestoneKind.INWERKINGTREDING, planned=True, **found), True
         return Finding(document_id=publication.identifier, date=in_force, stage=Stage.IN_WERKING,
                        milestone=MilestoneKind.INWERKINGTREDING, **found), False

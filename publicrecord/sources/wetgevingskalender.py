@@ -6,8 +6,9 @@ per phase (`fase/@faseTitel`) the milestones (`mijlpaal`) with a title, a date a
 they cite. The calendar has no feed of changes, so each run reads the record of every linked
 number once; what was seen before changes nothing (the engine keys on `document_id`).
 
-A milestone dated after today is a plan: it becomes a planned milestone and proves no stage. On
-the day it passes, the same milestone is a new document (its id says "gerealiseerd") and is met.
+A milestone dated after today is a plan: it becomes a planned milestone and proves no stage (its
+document is the milestone "gepland@<date>", so that a plan moved to another date moves the same
+planned milestone). Once the date has passed, the milestone is a new document and is met.
 
 The record may cite its Kamerstuk (a milestone document at zoek.officielebekendmakingen.nl). It
 is cited as that milestone's address, not linked to the item: an item's identifiers are linked by
@@ -129,7 +130,7 @@ def _milestone(number, title, page, fase_title, mijlpaal, today):
     milestone, stage = kind
     planned = date > today
     return Finding(
-        document_id=f"{number}/{fase_title}/{name}/{date}/{'gepland' if planned else 'gerealiseerd'}",
+        document_id=f"{number}/{fase_title}/{name}/" + (f"gepland@{date}" if planned else f"{date}"),
         identifier_kind=IdentifierKind.WETGEVINGSKALENDER, identifier=number,
         title=f"{title}: {name}", date=date, url=_cited(mijlpaal) or page,
         document_type=name, stage=None if planned else stage, milestone=milestone, planned=planned,
