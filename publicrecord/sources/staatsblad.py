@@ -105,10 +105,10 @@ def read(http, identifiers, cursor):
     return Reading(findings=findings, cursor=json.dumps(cursors, sort_keys=True))
 
 
-def _cursor(text):
+def _cursor(saved):
     """Where each identifier was left; anything unreadable (a first run) reads everything again, which is harmless."""
     try:
-        value = json.loads(text or "{}")
+        value = json.loads(saved or "{}")
     except ValueError:
         return {}
     if not isinstance(value, dict):

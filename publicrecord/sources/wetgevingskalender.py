@@ -130,7 +130,7 @@ def _milestone(number, title, page, fase_title, mijlpaal, today):
     milestone, stage = kind
     planned = date > today
     return Finding(
-        document_id=f"{number}/{fase_title}/{name}/" + (f"gepland@{date}" if planned else f"{date}"),
+        document_id=f"{number}/{fase_title[:40]}/{name[:100]}/" + (f"gepland@{date}" if planned else f"{date}"),
         identifier_kind=IdentifierKind.WETGEVINGSKALENDER, identifier=number,
         title=f"{title}: {name}", date=date, url=_cited(mijlpaal) or page,
         document_type=name, stage=None if planned else stage, milestone=milestone, planned=planned,
@@ -140,7 +140,7 @@ def _milestone(number, title, page, fase_title, mijlpaal, today):
 def _kind(fase_title, name):
     fase_title, name = fase_title.lower(), name.lower()
     for phase, words, milestone, stage in MILESTONES:
-        if (phase is None or phase == fase_title) and all(word in name for word in words):
+        if (phase is None or phase in fase_title) and all(word in name for word in words):
             return milestone, stage
     return None
 
