@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.cache import caches
-from django.db.models import Count, F, Max, Window
+from django.db.models import BooleanField, Count, Expression, F, Max, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -304,7 +304,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     # The counts say how many cards there are; saying it to the database too keeps its planner from taking
     # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
     shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
-    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown])
+    first = Bill.objects.filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown]))
     placed = defaultdict(list)
     for card in with_html(cards_of(with_card_details(first).order_by("key"), user)):
         placed[place(vars(card))].append(card)
@@ -327,6 +327,35 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
         )
         for title, lane in lanes_shown
     ]
+
+
+class PkAmong(Expression):
+    """Whether a row's primary key is among those `pks` (a queryset of them) selects.
+
+    `pk IN (…)`, but on PostgreSQL `pk = ANY(ARRAY(…))`: for IN its planner hashes a scan of the whole table
+    to find a page of cards, for ANY it looks each one up in the primary key.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, pks):
+        super().__init__()
+        self.pk, self.pks = F("pk"), Subquery(pks)
+
+    def get_source_expressions(self):
+        return [self.pk, self.pks]
+
+    def set_source_expressions(self, expressions):
+        self.pk, self.pks = expressions
+
+    def as_sql(self, compiler, connection, template="%s IN %s"):
+        pk, pk_params = compiler.compile(self.pk)
+        pks, pks_params = compiler.compile(self.pks)
+        return template % (pk, pks), (*pk_params, *pks_params)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
 
 
 def board_stamp():
