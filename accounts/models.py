@@ -1,4 +1,6 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
 
 
 class User(AbstractUser):
@@ -9,3 +11,18 @@ class User(AbstractUser):
     `legislation.move_all_bills`. A model of our own from the start, so that
     per-user settings can be added without swapping the user model later.
     """
+
+
+class Session(AbstractBaseSession):
+    """A session, naming its signed-in user so that one query reads both (`accounts.sessions`)."""
+
+    user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="sessions")
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

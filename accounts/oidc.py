@@ -26,7 +26,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from legislation.management.commands.create_demo_users import CENTRAL_GROUP, MINISTRY_GROUP, PERMISSIONS, permissions
 from legislation.models import Ministry
 
-from .backends import ModelBackend, with_rights
+from .backends import ModelBackend, signed_in_user
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +166,8 @@ class Backend(OIDCAuthenticationBackend):
         return apply_rights(user, claims)
 
     def get_user(self, user_id):
-        # Read with the rights the policy asks for, as the password sign-in reads it (backends.with_rights).
-        return with_rights(self.UserModel.objects).filter(pk=user_id).first()
+        # Read with the rights the policy asks for, as the password sign-in reads it (backends.signed_in_user).
+        return signed_in_user(user_id)
 
 
 class PasswordBackend(ModelBackend):

@@ -30,12 +30,7 @@ def parse():
 
 
 def timed(action, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
+    times = sorted(timed_all(action, repeat))
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
@@ -79,6 +74,7 @@ def measure(label, repeat):
                 cursor.fetchall()
 
     floor_median, _ = timed(bare, repeat)
+    cached, drawn = card_cache_times(board, repeat)
 
     # A move by the central coordinator, and by a coordinator of the bill's lead ministry (no permission lookup).
     central_move = move_time(client, Bill.objects.all(), repeat)
@@ -92,7 +88,33 @@ def measure(label, repeat):
     print(f"{label:>10} items={items:>6}  board p50={board_median:7.1f} ms p95={board_p95:7.1f} ms "
           f"queries={len(statements):>2}  floor p50={floor_median:6.1f} ms (x{board_median / floor_median:4.1f})  "
           f"move p50/p95/queries: central {central_move}, lead ministry's coordinator {coordinator_move}", flush=True)
+    print(f"{'':>10} kept card HTML: board p50 {cached:.1f} ms with it, {drawn:.1f} ms drawing every card anew "
+          f"(x{drawn / cached:.2f})", flush=True)
     return items, board_median, len(statements)
+
+
+def card_cache_times(board, repeat):
+    """Board p50 with the kept card HTML and without it (the `cards` cache a dummy), in alternating rounds."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    without = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    times = {True: [], False: []}
+    for _round in range(4):
+        for kept in (True, False):
+            with override_settings(CACHES={**settings.CACHES, **({} if kept else {"cards": without})}):
+                board()  # the kept cards drawn again after the cache was replaced
+                times[kept] += timed_all(board, max(repeat // 4, 1))
+    return statistics.median(times[True]), statistics.median(times[False])
+
+
+def timed_all(action, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def move_time(client, bills, repeat):

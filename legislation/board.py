@@ -11,11 +11,12 @@ import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django import forms
 from django.core.cache import caches
-from django.db.models import Count, F, Max, Window
+from django.db.models import BooleanField, Count, Expression, F, Max, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -24,9 +25,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .filters import BillFilter
-from .models import Bill, Chapter, Milestone, Ministry, Stage
+from .models import Bill, Chapter, Instrument, Milestone, Ministry, Stage
 from .policy import END_STATES, MAIN_LINE, MILESTONES_MET_BY, Position, allowed_targets
-from .selectors import is_overdue, may_change, ministry_ids, read_next_open_milestone, with_next_open_milestone
+from .selectors import (
+    NextMilestone,
+    is_overdue,
+    may_change,
+    read_next_open_milestone,
+    shared_with,
+    with_next_open_milestone,
+)
 from .widgets import Select, option_tags
 
 CARDS_PER_COLUMN = 20
@@ -89,6 +97,21 @@ CARD_FACTS = operator.attrgetter(*CARD_FACT_NAMES)
 CARD_HTML_SECONDS = 24 * 60 * 60
 
 
+class Card:
+    """A bill as its card shows it, from the plain values of `with_card_details`: a board builds many of these,
+    and a model instance each (with its ministry and chapter) cost more than the card's SQL."""
+
+    def __init__(self, values):
+        for name, value in values.items():
+            relation, _, attribute = name.partition("__")
+            if attribute:  # lead_ministry__code: card.lead_ministry.code, as on a bill
+                value = SimpleNamespace(**{attribute: value})
+            setattr(self, relation, value)
+
+    def get_instrument_display(self):
+        return Instrument(self.instrument).label
+
+
 def bill_filter(request, params, queryset=None):
     """The board's and the register's filters (`filters.BillFilter`) over `queryset`, by default every bill."""
     return BillFilter(params, queryset=queryset if queryset is not None else Bill.objects.all(), request=request)
@@ -118,25 +141,31 @@ def board_page(request, params, stamp):
     }
 
 
-def with_card_details(bills, user):
-    """The bills as cards: only the fields a card shows, and each one's next open milestone."""
-    if ministry_ids(user):
-        bills = bills.prefetch_related("co_ministries")  # may_change asks whether they share the bill
-    return with_next_open_milestone(bills.select_related("chapter", "lead_ministry").only(*CARD_FIELDS))
+def with_card_details(bills):
+    """The bills as the rows of their cards (`Card`): the values a card shows, and each one's next open milestone."""
+    return with_next_open_milestone(bills).values("id", "lead_ministry_id", "chapter_id", *CARD_FIELDS, "next_open")
 
 
-def prepare_cards(cards, user):
-    """Mark what the user may do with each card, and what the card shows."""
-    cards = list(cards)
+def cards_of(rows, user):
+    """The `Card`s of `rows` (`with_card_details`), ready to draw for `user`."""
+    cards = [Card(row) for row in rows]
+    return prepare_cards(cards, user, shared_with(user, [card.id for card in cards]))
+
+
+def prepare_cards(cards, user, shared=None):
+    """Mark what the user may do with each card, and what the card shows.
+
+    `shared`: the co-ministries of the cards that `user` coordinates (`selectors.shared_with`), else each card's
+    are read when needed.
+    """
     today = timezone.localdate()
     language = get_language()
     for card in cards:
-        card.movable = may_change(user, card)
+        card.movable = may_change(user, card, None if shared is None else shared[card.id])
+        next_open = NextMilestone.of(card.next_open)
+        card.next_date = next_open.planned_date if next_open else None
         card.overdue = is_overdue(card.next_date, None, today)
-        card.next_title = (
-            Milestone.shown_label(card.next_kind, card.next_label, card.next_label_en, card.next_edited or [])
-            if card.next_kind else ""
-        )
+        card.next_title = Milestone.shown_label(*next_open[1:]) if next_open else ""
         card.notice = None
         card.signature = repr((language, *CARD_FACTS(card)))
     return cards
@@ -174,7 +203,7 @@ def one_card(bill, user):
     milestone as read with it (`selectors.with_next_open_milestone`). Read
     again only if entering its stage may have met that milestone.
     """
-    if bill.next_kind in MILESTONES_MET_BY.get(bill.stage, ()):
+    if bill.next_open and bill.next_open["kind"] in MILESTONES_MET_BY.get(bill.stage, ()):
         read_next_open_milestone(bill)
     return prepare_cards([bill], user)[0]
 
@@ -212,7 +241,7 @@ def changed_card(request, bill, back, notice):
 
 def column_cards(bills, user, *, offset=0, limit=CARDS_PER_COLUMN):
     """One column's cards (`bills`: those of the column) from `offset` on."""
-    return with_html(prepare_cards(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
+    return with_html(cards_of(with_card_details(bills.order_by("key"))[offset : offset + limit], user))
 
 
 # A place in a column, or a lane's id, as the board's addresses hold it: ASCII digits that a database integer
@@ -275,9 +304,9 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     # The counts say how many cards there are; saying it to the database too keeps its planner from taking
     # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
     shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
-    first = Bill.objects.filter(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown])
+    first = Bill.objects.filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown]))
     placed = defaultdict(list)
-    for card in with_html(prepare_cards(with_card_details(first, user).order_by("key"), user)):
+    for card in with_html(cards_of(with_card_details(first).order_by("key"), user)):
         placed[place(vars(card))].append(card)
 
     if lane_field:
@@ -298,6 +327,35 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
         )
         for title, lane in lanes_shown
     ]
+
+
+class PkAmong(Expression):
+    """Whether a row's primary key is among those `pks` (a queryset of them) selects.
+
+    `pk IN (…)`, but on PostgreSQL `pk = ANY(ARRAY(…))`: for IN its planner hashes a scan of the whole table
+    to find a page of cards, for ANY it looks each one up in the primary key.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, pks):
+        super().__init__()
+        self.pk, self.pks = F("pk"), Subquery(pks)
+
+    def get_source_expressions(self):
+        return [self.pk, self.pks]
+
+    def set_source_expressions(self, expressions):
+        self.pk, self.pks = expressions
+
+    def as_sql(self, compiler, connection, template="%s IN %s"):
+        pk, pk_params = compiler.compile(self.pk)
+        pks, pks_params = compiler.compile(self.pks)
+        return template % (pk, pks), (*pk_params, *pks_params)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
 
 
 def board_stamp():

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.AuthenticationMiddleware",  # Django's, taking the user read with the session
     "accounts.oidc.Refresh",  # rights read again from the identity provider now and then (README, "Sign-in")
     "tracker.middleware.PrivatePagesMiddleware",
     # After the user is known, so that its page shows the menu.
@@ -134,6 +134,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Database sessions read together with their user (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 AUTHENTICATION_BACKENDS = [
     # First, so that password guessing is stopped before a password is checked.
     "axes.backends.AxesStandaloneBackend",
