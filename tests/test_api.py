@@ -103,12 +103,13 @@ def test_every_operation_of_the_document_asks_for_a_token(client, jenv_bill):
     operations = 0
     for path, methods in document["paths"].items():
         url = path.replace("{key}", jenv_bill.key).replace("{milestone_id}", str(milestone.pk))
+        url = url.replace("{identifier_id}", "1")
         for method in methods:
             response = client.generic(method.upper(), url + "?version=1", "{}", content_type="application/json",
                                       **HOST)
             assert response.status_code == 401, (method, path)
             operations += 1
-    assert operations == 9
+    assert operations == 11
     assert jenv_bill.version == Bill.objects.get(pk=jenv_bill.pk).version
 
 

@@ -305,7 +305,7 @@ class TestFormulas:
     @pytest.fixture
     def formulas(self, make_bill, django_user_model):
         owner = django_user_model.objects.create_user("@eigenaar")
-        bill = make_bill(short_title=FORMULAS[0], notes=FORMULAS[1], kamerstuk=FORMULAS[2], owner=owner)
+        bill = make_bill(short_title=FORMULAS[0], notes=FORMULAS[1], official_title=FORMULAS[2], owner=owner)
         # Not a tab or carriage return here: an import takes the white space around text off, formula or not.
         Milestone.objects.create(bill=bill, kind="overig", label=FORMULAS[3], source=FORMULAS[6])
         return bill
@@ -314,7 +314,7 @@ class TestFormulas:
         as_staff(client, charlie)
         register = admin_export(client, "bill", RegisterResource, "csv").decode("utf-8-sig")
         (row,) = [r for r in csv.DictReader(io.StringIO(register)) if r["key"] == formulas.key]
-        assert (row["short_title"], row["notes"], row["kamerstuk"], row["owner"]) == (
+        assert (row["short_title"], row["notes"], row["official_title"], row["owner"]) == (
             "'" + FORMULAS[0], "'" + FORMULAS[1], "'" + FORMULAS[2], "'@eigenaar")
         milestones = admin_export(client, "milestone", MilestoneResource, "csv").decode("utf-8-sig")
         (row,) = [r for r in csv.DictReader(io.StringIO(milestones)) if r["bill_key"] == formulas.key]
