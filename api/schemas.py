@@ -38,7 +38,8 @@ class Error(Schema):
 class FilterQuery(Schema):
     """The board's filters (legislation.filters.BillFilter)."""
 
-    q: str = Field("", max_length=200, pattern=NO_NULL_CHARACTER, description="Words in the key, the titles or the public identifiers.")
+    q: str = Field("", max_length=200, pattern=NO_NULL_CHARACTER,
+                   description="Words in the key, the titles or the public identifiers.")
     ministry: str = Field("", max_length=10, pattern=NO_NULL_CHARACTER,
                           description="A ministry's code (e.g. JenV): the bills it leads or shares.")
     chapter: str = Field("", max_length=4, pattern=NO_NULL_CHARACTER, description="A chapter's code, e.g. H8.")

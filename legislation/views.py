@@ -278,7 +278,8 @@ def linking(request, bill, kind, text, source):
         identifier = services.add_identifier(bill, kind, text, by=request.user, source=source)
     except ValidationError as error:
         return None, error
-    return identifiers_answer(request, bill.key, notice=_("%(identifier)s is linked.") % {"identifier": identifier}), None
+    notice = _("%(identifier)s is linked.") % {"identifier": identifier}
+    return identifiers_answer(request, bill.key, notice=notice), None
 
 
 @require_POST

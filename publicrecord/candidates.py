@@ -75,7 +75,8 @@ def candidates(bill):
     if not words:
         return []
     linked = set(Identifier.objects.filter(kind=IdentifierKind.DOSSIER).values_list("value", flat=True))
-    dossiers = Dossier.objects.select_related("ministry").filter(Q(ministry=bill.lead_ministry_id) | Q(ministry__isnull=True)).filter(
+    dossiers = Dossier.objects.select_related("ministry").filter(
+        Q(ministry=bill.lead_ministry_id) | Q(ministry__isnull=True),
         reduce(or_, (Q(title__icontains=word) for word in words)))
     found = []
     for dossier in dossiers:

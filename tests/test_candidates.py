@@ -13,8 +13,8 @@ HTMX = {"HX-Request": "true"}
 
 
 def dossier(number, title, ministry=None, addition=""):
-    return Dossier.objects.create(number=number, addition=addition, title=title, ministry=ministry,
-                                  url=f"https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?dossier={number}")
+    url = f"https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?dossier={number}"
+    return Dossier.objects.create(number=number, addition=addition, title=title, ministry=ministry, url=url)
 
 
 @pytest.fixture

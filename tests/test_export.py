@@ -54,8 +54,10 @@ FORMULAS = ['=HYPERLINK("http://example.invalid","klik")', "+31 70", "-1", "@SUM
 
 
 def test_no_cell_of_the_register_csv_is_a_formula(client, alice, make_bill):
-    bills = [make_bill(title=FORMULAS[0], short_title=FORMULAS[1]), make_bill(title=FORMULAS[2], short_title=FORMULAS[3]),
-             make_bill(title=FORMULAS[4], short_title=FORMULAS[5]), make_bill(title=FORMULAS[6])]
+    bills = [make_bill(title=FORMULAS[0], short_title=FORMULAS[1]),
+             make_bill(title=FORMULAS[2], short_title=FORMULAS[3]),
+             make_bill(title=FORMULAS[4], short_title=FORMULAS[5]),
+             make_bill(title=FORMULAS[6])]
     client.force_login(alice)
     content = client.get(reverse("register-csv")).content
     rows = {r["key"]: r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))}

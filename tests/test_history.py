@@ -182,7 +182,8 @@ class TestAdminPages:
         as_staff(client, charlie)
         page = client.get(reverse("admin:legislation_bill_history", args=[bill.pk])).content.decode()
         undo = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", change.history_id, "official_title"])
-        assert "officiële titel" in page.lower() and "Wet verbetering beschikbaarheid jeugdzorg" in page and undo in page
+        assert "officiële titel" in page.lower() and "Wet verbetering beschikbaarheid jeugdzorg" in page
+        assert undo in page
         entered = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", moved.history_id, "stage_entered_on"])
         assert reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", moved.history_id, "stage"]) in page
         assert entered not in page and client.get(entered).status_code == 404
