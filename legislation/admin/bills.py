@@ -65,7 +65,7 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
         (gettext_lazy("Milestones"), {"fields": ("milestone_list",)}),
         (None, {"fields": ("version",)}),
     )
-    inlines = (IdentifierInline, MilestoneInline)
+    inlines = (MilestoneInline, IdentifierInline)
     resource_classes = (RegisterResource,)
     export_name = "wetgevingsregister"
 
