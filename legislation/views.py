@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from publicrecord.candidates import candidates, confirmation_source
+
 from . import services
 from .board import BadPlace, bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
 from .export import bills_for_export, write_csv
-from publicrecord.candidates import candidates, confirmation_source
-
 from .forms import FlagForm, IdentifierForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .identifiers import EXAMPLES, IdentifierKind
