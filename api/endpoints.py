@@ -6,6 +6,7 @@ is a 409, an item the user may not change a 403, a move the rules refuse a 422.
 Values are checked by the board's own forms after the schema checked their shape.
 """
 
+from django.core.exceptions import ValidationError as InvalidValue
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from legislation import services
 from legislation.board import bill_filter
 from legislation.forms import MAX_VERSION, MilestoneForm, MoveForm
-from legislation.models import Bill, Milestone
+from legislation.models import Bill, Identifier, Milestone
 from legislation.policy import NeedsReason, NotAllowed, RuleError, StaleVersion
 from legislation.views import bill_on_card, bill_with_history
 from overview.views import figures_of
@@ -43,7 +44,7 @@ api.add_decorator(in_requested_language, mode="view")
 REFUSALS = {400: Error, 401: Error, 404: Error, 429: Error}
 WRITE_REFUSALS = {**REFUSALS, 403: Error, 409: Error, 422: Error}
 BillKey = Path(..., pattern=KEY)
-MilestoneId = Path(..., ge=1)
+RowId = Path(..., ge=1)  # the id of a milestone or identifier
 
 
 def error(request, status, code, detail, errors=None, headers=()):
@@ -162,7 +163,7 @@ def milestone_add(request, milestone: schemas.MilestoneIn, key: str = BillKey):
 
 @api.patch("/milestones/{milestone_id}", response={200: schemas.MilestoneOut, **WRITE_REFUSALS},
            summary="Change a milestone, against the version of its item read")
-def milestone_change(request, changes: schemas.MilestonePatch, milestone_id: int = MilestoneId):
+def milestone_change(request, changes: schemas.MilestonePatch, milestone_id: int = RowId):
     milestone = get_object_or_404(Milestone.objects.select_related("bill", "owner"), pk=milestone_id)
     services.check_may_change(request.user, milestone.bill)
     fields = MilestoneForm._meta.fields
@@ -176,7 +177,7 @@ def milestone_change(request, changes: schemas.MilestonePatch, milestone_id: int
 
 @api.delete("/milestones/{milestone_id}", response={204: None, **WRITE_REFUSALS},
             summary="Delete a milestone, against the version of its item read")
-def milestone_delete(request, milestone_id: int = MilestoneId, version: int = Query(..., ge=1, le=MAX_VERSION)):
+def milestone_delete(request, milestone_id: int = RowId, version: int = Query(..., ge=1, le=MAX_VERSION)):
     milestone = get_object_or_404(Milestone.objects.select_related("bill"), pk=milestone_id)
     services.delete_milestone(milestone, by=request.user, expected_version=version)
     return Status(204, None)
@@ -191,4 +192,25 @@ def follow(request, key: str = BillKey):
 @api.delete("/bills/{key}/follow", response={204: None, **REFUSALS}, summary="Stop following the item")
 def unfollow(request, key: str = BillKey):
     services.unfollow(bill_on_card(key), by=request.user)
+    return Status(204, None)
+
+
+@api.post("/bills/{key}/identifiers", response={201: schemas.IdentifierOut, **WRITE_REFUSALS},
+          summary="Link a public identifier to the item")
+def identifier_add(request, identifier: schemas.IdentifierIn, key: str = BillKey):
+    bill = bill_on_card(key)
+    name = request.user.get_full_name() or request.user.get_username()
+    try:
+        added = services.add_identifier(bill, identifier.kind, identifier.value, by=request.user,
+                                        source=_("Linked by %(name)s through the API") % {"name": name})
+    except InvalidValue as refusal:
+        return invalid(request, {"value": refusal.messages})
+    return Status(201, added)
+
+
+@api.delete("/bills/{key}/identifiers/{identifier_id}", response={204: None, **WRITE_REFUSALS},
+            summary="Remove a public identifier from the item")
+def identifier_remove(request, key: str = BillKey, identifier_id: int = RowId):
+    identifier = get_object_or_404(Identifier.objects.select_related("bill"), pk=identifier_id, bill__key=key)
+    services.remove_identifier(identifier, by=request.user)
     return Status(204, None)

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 
 from legislation.forms import MAX_VERSION, MilestoneForm, MoveForm
 from legislation.history import bill_history
+from legislation.identifiers import IdentifierKind
 from legislation.models import KEY_PATTERN, Category, Flag, Follow, Instrument, MilestoneKind, Precision, Stage
 from legislation.policy import Position, allowed_targets
 from legislation.selectors import is_overdue, may_change
@@ -37,7 +38,8 @@ class Error(Schema):
 class FilterQuery(Schema):
     """The board's filters (legislation.filters.BillFilter)."""
 
-    q: str = Field("", max_length=200, pattern=NO_NULL_CHARACTER, description="Words in the key or the titles.")
+    q: str = Field("", max_length=200, pattern=NO_NULL_CHARACTER,
+                   description="Words in the key, the titles or the public identifiers.")
     ministry: str = Field("", max_length=10, pattern=NO_NULL_CHARACTER,
                           description="A ministry's code (e.g. JenV): the bills it leads or shares.")
     chapter: str = Field("", max_length=4, pattern=NO_NULL_CHARACTER, description="A chapter's code, e.g. H8.")
@@ -124,6 +126,26 @@ class MoveOut(Schema):
         return move.moved_by.get_username() if move.moved_by else None
 
 
+class IdentifierOut(Schema):
+    id: int
+    kind: IdentifierKind
+    value: str = Field(description="In its one written form, e.g. 36546-R2190, WGK012345, stb-2025-123.")
+    url: str = Field(description="Its public page.")
+    source: str = Field(description="Who or what said it is the item's: a seed's passage, a person, an import.")
+    added_by: str | None = Field(description="The user who linked it; null: the register's data files.")
+    added_at: datetime.datetime
+
+    @staticmethod
+    def resolve_added_by(identifier):
+        return identifier.added_by.get_username() if identifier.added_by else None
+
+
+class IdentifierIn(Schema):
+    kind: IdentifierKind
+    value: str = Field(..., min_length=1, max_length=200, pattern=NO_NULL_CHARACTER,
+                       description="As people write it: 36 546, https://www.internetconsultatie.nl/…, stb-2025-123.")
+
+
 class ChangeOut(Schema):
     """One entry of the item's history (legislation.history.bill_history)."""
 
@@ -163,7 +185,8 @@ class BillDetail(BillSummary):
     children: list[str]
     source_line: int | None
     voorhang_required: bool
-    kamerstuk: str
+    identifiers: list[IdentifierOut] = Field(description="Its public identifiers: dossier, WGK, consultation, "
+                                                         "publications.")
     notes: str
     may_change: bool = Field(description="Whether the user may move the bill and edit its milestones.")
     allowed_stages: list[Stage] = Field(description="Where the user may move it (some need a reason).")

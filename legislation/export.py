@@ -3,18 +3,27 @@
 import csv
 import json
 
+from .identifiers import IdentifierKind
 from .models import Bill
 from .spreadsheets import neutralise
 
+# An item's public identifiers, a column per kind; several in one cell are separated by SEPARATOR.
+IDENTIFIER_COLUMNS = {
+    "kamerstukdossier": IdentifierKind.DOSSIER,
+    "wetgevingskalender": IdentifierKind.WETGEVINGSKALENDER,
+    "internetconsultatie": IdentifierKind.CONSULTATIE,
+    "publicaties": IdentifierKind.PUBLICATIE,
+}
+SEPARATOR = "; "
 COLUMNS = ("key", "chapter", "category", "parent_key", "title", "short_title", "instrument", "lead_ministry",
-           "co_ministries", "stage", "stage_entered_on", "reading", "on_hold", "controversial", "kamerstuk",
+           "co_ministries", "stage", "stage_entered_on", "reading", "on_hold", "controversial", *IDENTIFIER_COLUMNS,
            "source_line")
 
 
 def bills_for_export():
     return (
         Bill.objects.select_related("chapter", "parent", "lead_ministry")
-        .prefetch_related("co_ministries", "milestones", "moves__moved_by")
+        .prefetch_related("co_ministries", "identifiers__added_by", "milestones", "moves__moved_by")
         .order_by("key")
     )
 
@@ -35,9 +44,18 @@ def row(bill):
         "reading": bill.reading,
         "on_hold": bill.on_hold,
         "controversial": bill.controversial,
-        "kamerstuk": bill.kamerstuk,
+        **{column: identifier_cell(bill, kind) for column, kind in IDENTIFIER_COLUMNS.items()},
         "source_line": bill.source_line,
     }
+
+
+def identifier_values(bill, kind):
+    """The values of `bill`'s identifiers of `kind`, from its prefetched identifiers."""
+    return frozenset(identifier.value for identifier in bill.identifiers.all() if identifier.kind == kind)
+
+
+def identifier_cell(bill, kind):
+    return SEPARATOR.join(sorted(identifier_values(bill, kind)))
 
 
 def write_csv(stream, bills=None):
@@ -51,6 +69,15 @@ def write_json(stream, bills=None):
     records = []
     for bill in bills if bills is not None else bills_for_export():
         record = row(bill)
+        record["identifiers"] = [
+            {
+                "kind": i.kind,
+                "value": i.value,
+                "source": i.source,
+                "added_by": i.added_by.get_username() if i.added_by else None,
+            }
+            for i in bill.identifiers.all()
+        ]
         record["milestones"] = [
             {
                 "kind": m.kind,

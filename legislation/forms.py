@@ -4,6 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .identifiers import IdentifierKind
 from .models import Flag, Milestone, Precision, Stage
 
 # A bill's version as the database can hold it (PostgreSQL's integer).
@@ -22,6 +23,13 @@ class VersionForm(forms.Form):
     """The version of the bill a user saw when editing one of its milestones."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
+
+
+class IdentifierForm(forms.Form):
+    """A public identifier a person links to an item; `services.add_identifier` reads and checks the text."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=IdentifierKind.choices)
+    value = forms.CharField(label=_("Identifier"), max_length=200)
 
 
 class FlagForm(forms.Form):

@@ -6,6 +6,7 @@ never moved by the sources, and a move or milestone already loaded is found
 again by its origin instead of being added twice.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 from django.db import transaction
 
 from . import services
+from .identifiers import IdentifierKind, parse
 from .models import Bill, Chapter, Milestone, Ministry
 from .policy import RuleError
 
@@ -21,12 +23,14 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Fields the data file owns until someone edits them.
 BILL_FIELDS = ("chapter", "category", "parent", "source_line", "title", "short_title", "instrument",
-               "lead_ministry", "kamerstuk", "notes", "notes_en")
+               "lead_ministry", "notes", "notes_en")
 MILESTONE_FIELDS = ("label", "label_en", "planned_date", "precision", "date_inferred", "actual_date", "source")
 # What the loader may still correct in a move it recorded: the wording, never the step.
 MOVE_TEXT_FIELDS = ("reason", "reason_en", "source", "date_inferred")
 # The history's reason for what the loader writes (its moves give their own).
 LOADED = "Geladen uit de gegevensbestanden van het register"
+# The text register.yaml's items come from: an item's source_line is the line of its bullet here.
+BIJLAGE_2 = "004_1166f54ba1c9bc08.txt"
 
 
 class RegisterDataError(Exception):
@@ -41,6 +45,7 @@ class LoadReport:
     moves: int = 0
     milestones_created: int = 0
     milestones_updated: int = 0
+    identifiers: int = 0
     kept_by_hand: list = field(default_factory=list)
     not_in_data: list = field(default_factory=list)
 
@@ -60,10 +65,44 @@ def read_items(data_dir=DATA_DIR):
             raise RegisterDataError(f"progress.yaml names {entry['key']}, which is not in register.yaml")
         if entry.get("kamerstuk"):
             item["kamerstuk"] = entry["kamerstuk"]
+            item["kamerstuk_fact"] = fact_naming(entry, str(entry["kamerstuk"]))
         item["milestones"] = [*(item.get("milestones") or []), *(entry.get("milestones") or [])]
         item["moves"] = [*(item.get("moves") or []), *(entry.get("moves") or [])]
         item["notes"] = [*(item.get("notes") or []), *(entry.get("notes") or [])]
     return items
+
+
+def dossier_pattern(number):
+    """A dossier's number as texts write it: 36546 or 36 546."""
+    digits = number.split("-")[0]
+    return re.compile(rf"\b{digits[:2]}\s?{digits[2:]}\b")
+
+
+def fact_naming(entry, number):
+    """The fact of a progress.yaml entry whose quote names dossier `number`."""
+    pattern = dossier_pattern(number)
+    facts = [*(entry.get("milestones") or []), *(entry.get("moves") or []), *(entry.get("notes") or [])]
+    for fact in facts:
+        if pattern.search(fact["quote"]):
+            return fact
+    raise RegisterDataError(f"progress.yaml: {entry['key']} has kamerstuk {number}, which none of its quotes names")
+
+
+def dossier_fact(item):
+    """Where the seeds state an item's own dossier, as a fact `cite` reads; None if they state none."""
+    number = str(item.get("kamerstuk") or "")
+    if not number:
+        return None
+    if "kamerstuk_fact" in item:
+        return item["kamerstuk_fact"]
+    # register.yaml's dossier is named in the item's bullet: the passage is the sentence that names it.
+    text = " ".join(item["title"].split())
+    found = dossier_pattern(number).search(text)
+    if found is None:
+        raise RegisterDataError(f"register.yaml: {item['key']} has kamerstuk {number}, which its text does not name")
+    start = text.rfind(". ", 0, found.start()) + 2 if ". " in text[: found.start()] else 0
+    end = text.find(". ", found.end())
+    return {"document": BIJLAGE_2, "line": item["source_line"], "quote": text[start : end + 1 if end >= 0 else None]}
 
 
 def texts(value):
@@ -113,7 +152,6 @@ def load_register(data_dir=DATA_DIR):
             "short_title": item["short_title"].strip(),
             "instrument": item["instrument"],
             "lead_ministry": ministries[item["lead_ministry"]],
-            "kamerstuk": str(item.get("kamerstuk") or ""),
         }
         values["notes"], values["notes_en"] = notes(reference["documents"], item.get("notes") or [])
         co_ministries = {ministries[code] for code in item.get("co_ministries") or []}
@@ -131,6 +169,7 @@ def load_register(data_dir=DATA_DIR):
         loaded[bill.key] = bill
         _load_milestones(bill, item.get("milestones") or [], reference["documents"], report)
         _load_moves(bill, item.get("moves") or [], reference["documents"], report)
+        _load_dossier(bill, item, reference["documents"], report)
 
     report.not_in_data = sorted(existing)
     return report
@@ -147,6 +186,17 @@ def _update_bill(bill, values, co_ministries, report):
         return False
     services.load_bill(bill, reason=LOADED, co_ministries=co_ministries, **changes)
     return True
+
+
+def _load_dossier(bill, item, documents, report):
+    """The item's own dossier where a seed states it; one a person removed from the item stays removed."""
+    fact = dossier_fact(item)
+    if fact is None or "identifiers" in bill.edited_fields:
+        return
+    value = parse(IdentifierKind.DOSSIER, str(item["kamerstuk"]))
+    if not bill.identifiers.filter(kind=IdentifierKind.DOSSIER, value=value).exists():
+        services.add_identifier(bill, IdentifierKind.DOSSIER, value, by=None, source=cite(documents, fact))
+        report.identifiers += 1
 
 
 def milestone_origins(milestones):

@@ -177,7 +177,6 @@ class Bill(models.Model):
     on_hold = models.BooleanField(_("on hold"), default=False)
     controversial = models.BooleanField(_("declared controversial"), default=False)
     voorhang_required = models.BooleanField(_("voorhang required"), default=False)
-    kamerstuk = models.CharField(_("Kamerstuk number"), max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # The English version of notes that came from the data files, shown until someone edits the notes.
     notes_en = models.TextField(_("notes (English)"), blank=True)

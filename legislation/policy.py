@@ -81,7 +81,7 @@ MILESTONES_MET_BY = {
 
 # Fields of a bill that its coordinators edit; stage and flags change only by moves.
 EDITABLE_BILL_FIELDS = ("short_title", "official_title", "instrument", "lead_ministry", "owner",
-                        "voorhang_required", "kamerstuk", "notes")
+                        "voorhang_required", "notes")
 # Fields of a milestone people edit; its origin is how the loader finds it again.
 EDITABLE_MILESTONE_FIELDS = ("kind", "label", "planned_date", "precision", "actual_date", "owner", "source")
 # A bill's procedure has some ten milestones; its page and admin form show every one (each with its form),

@@ -22,7 +22,8 @@ from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 
 from . import services
-from .export import COLUMNS
+from .export import COLUMNS, IDENTIFIER_COLUMNS, SEPARATOR, identifier_values
+from .identifiers import IdentifierKind, parse
 from .imports import MAX_ROWS
 from .models import Bill, Category, Chapter, Flag, Instrument, Milestone, MilestoneKind, Ministry, Precision, Stage
 from .policy import EDITABLE_BILL_FIELDS, EDITABLE_MILESTONE_FIELDS, NotAllowed, RuleError
@@ -140,6 +141,38 @@ class Codes(Lookup):
         return " ".join(sorted(getattr(obj, self.field) for obj in value.all()))
 
 
+class Identifiers(Text):
+    """An item's identifiers of one kind, separated by semicolons, each read as a person's input is."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def clean(self, value, row=None, **kwargs):
+        values = set()
+        for text in super().clean(value).split(SEPARATOR.strip()):
+            if text.strip():
+                try:
+                    values.add(parse(self.kind, text))
+                except ValidationError as error:
+                    raise ValueError(error.messages[0]) from None
+        return frozenset(values)
+
+    def render(self, value, obj=None, **kwargs):
+        return SEPARATOR.join(sorted(value))
+
+
+class IdentifierField(Field):
+    """A column of identifiers: read from the item's (prefetched) identifiers, written by `services`."""
+
+    def __init__(self, column_name, kind):
+        super().__init__(attribute="identifiers", column_name=column_name, widget=Identifiers(kind))
+        self.kind = kind
+
+    def get_value(self, instance):
+        return identifier_values(instance, self.kind) if instance.pk else frozenset()
+
+
 def column(name, widget, attribute=None):
     return Field(attribute=attribute or name, column_name=name, widget=widget)
 
@@ -198,7 +231,7 @@ class RuledResource(resources.ModelResource):
     def column_label(cls, column):
         """What a file column holds, in the user's language: its model field's name (the file keeps its column names)."""
         field = cls.fields.get(column)
-        if field is None or field.attribute is None:
+        if field is None or field.attribute is None or column in cls.column_labels:
             return cls.column_labels.get(column, column)
         return cls._meta.model._meta.get_field(field.attribute).verbose_name
 
@@ -293,7 +326,10 @@ class RegisterResource(RuledResource):
     reading = column("reading", Number())
     on_hold = column("on_hold", YesNo())
     controversial = column("controversial", YesNo())
-    kamerstuk = column("kamerstuk", Text())
+    kamerstukdossier = IdentifierField("kamerstukdossier", IdentifierKind.DOSSIER)
+    wetgevingskalender = IdentifierField("wetgevingskalender", IdentifierKind.WETGEVINGSKALENDER)
+    internetconsultatie = IdentifierField("internetconsultatie", IdentifierKind.CONSULTATIE)
+    publicaties = IdentifierField("publicaties", IdentifierKind.PUBLICATIE)
     source_line = column("source_line", Number())
     official_title = column("official_title", Text())
     owner = column("owner", Lookup(get_user_model(), "username", UNKNOWN_USER))
@@ -301,7 +337,8 @@ class RegisterResource(RuledResource):
     notes = column("notes", Text())
     # Not stored on the bill: the reason for a move or flag in the same row, where the rules ask for one.
     move_reason = Field(column_name="move_reason", widget=Text())
-    column_labels = {"move_reason": gettext_lazy("reason for the move")}
+    column_labels = {"move_reason": gettext_lazy("reason for the move"),
+                     **{column: IdentifierKind(kind).label for column, kind in IDENTIFIER_COLUMNS.items()}}
 
     class Meta:
         model = Bill
@@ -312,12 +349,12 @@ class RegisterResource(RuledResource):
 
     def get_queryset(self):
         return Bill.objects.select_related("chapter", "parent", "lead_ministry", "owner").prefetch_related(
-            "co_ministries"
+            "co_ministries", "identifiers"
         )
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("chapter", "parent", "lead_ministry", "owner").prefetch_related(
-            "co_ministries"
+            "co_ministries", "identifiers"
         )
 
     def init_instance(self, row=None):
@@ -353,6 +390,22 @@ class RegisterResource(RuledResource):
                     services.set_flag(bill, flag, True, by=by, reason=move_reason)
         if "reading" in wanted and wanted["reading"] != bill.reading:
             raise ValidationError({"reading": _("The reading follows from the moves; an import does not set it.")})
+        for column_name, kind in IDENTIFIER_COLUMNS.items():
+            if column_name in wanted:
+                self.set_identifiers(bill, kind, wanted[column_name], column_name, by=by, reason=reason)
+
+    @staticmethod
+    def set_identifiers(bill, kind, values, column_name, *, by, reason):
+        """Give `bill` just the identifiers `values` of `kind`: those missing added, the others removed."""
+        current = {identifier.value: identifier for identifier in bill.identifiers.all() if identifier.kind == kind}
+        with refusals_as_errors(column_name):
+            try:
+                for value in sorted(values - set(current)):
+                    services.add_identifier(bill, kind, value, by=by, source=reason)
+                for value in sorted(set(current) - values):
+                    services.remove_identifier(current[value], by=by)
+            except ValidationError as error:
+                raise ValidationError({column_name: error.messages}) from error
 
 
 class MilestoneResource(RuledResource):

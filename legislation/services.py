@@ -7,13 +7,17 @@ these; nothing else writes a bill's stage, flags, fields or milestones.
 """
 
 import datetime
+import logging
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Bill, Follow, Milestone, Move
+from .identifiers import IdentifierKind, parse
+from .models import Bill, Follow, Identifier, Milestone, Move
 from .policy import (
     EDITABLE_BILL_FIELDS,
     MILESTONES_MET_BY,
@@ -27,7 +31,9 @@ from .policy import (
     is_forward,
 )
 from .selectors import may_change
-from .signals import bill_moved, milestone_changed, milestones_changed
+from .signals import bill_moved, identifier_changed, milestone_changed, milestones_changed
+
+log = logging.getLogger(__name__)
 
 
 def check_may_change(user, bill):
@@ -308,3 +314,44 @@ def follow(bill, *, by):
 def unfollow(bill, *, by):
     """Stop `by` following `bill`; a bill not followed stays so."""
     Follow.objects.filter(user=by, bill=bill).delete()
+
+
+def add_identifier(bill, kind, text, *, by, source=""):
+    """Link the public identifier of `kind` written in `text` to `bill`, as said by `by` (None: a seed) in `source`.
+
+    The text is read by `identifiers.parse`; one the bill has already, or one that does not read, is refused
+    with a ValidationError saying why, and nothing changes.
+    """
+    check_may_change(by, bill)
+    if kind not in IdentifierKind.values:
+        raise ValidationError(_("“%(kind)s” is not a kind of public identifier.") % {"kind": kind}, code="invalid")
+    value = parse(kind, text)
+    identifier = Identifier(bill=bill, kind=kind, value=value, source=source.strip(), added_by=by)
+    duplicate = ValidationError(_("This item has %(identifier)s already.") % {"identifier": identifier},
+                                code="duplicate")
+    if bill.identifiers.filter(kind=kind, value=value).exists():
+        raise duplicate
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the same link made at the same moment loses here
+                identifier.save()
+        except IntegrityError:
+            raise duplicate from None
+        touch(bill.pk)
+        identifier_changed.send(Identifier, identifier=identifier, action="added")
+    return identifier
+
+
+def remove_identifier(identifier, *, by):
+    """Unlink a public identifier from its bill; the loader does not link a seed's identifier again after a person
+    removed one."""
+    bill = identifier.bill
+    check_may_change(by, bill)
+    with transaction.atomic():
+        identifier_changed.send(Identifier, identifier=identifier, action="removed")
+        identifier.delete()
+        if by is not None and "identifiers" not in bill.edited_fields:
+            bill.edited_fields = sorted({*bill.edited_fields, "identifiers"})
+            Bill.objects.filter(pk=bill.pk).update(edited_fields=bill.edited_fields)
+        touch(bill.pk)
+    log.info("%s removed %s from %s", by.get_username() if by else "the data files", identifier, bill.key)

@@ -15,3 +15,7 @@ milestone_changed = Signal()
 
 # Several milestones changed at once (`changes`: a list of the (milestone, action, changed) of `milestone_changed`).
 milestones_changed = Signal()
+
+# A public identifier was linked to a bill or removed from it (`identifier`, `action`: "added" or "removed";
+# when removed, the row is about to be deleted).
+identifier_changed = Signal()

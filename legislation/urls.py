@@ -27,5 +27,8 @@ urlpatterns = [
     path("register/<key:key>/move/", views.bill_move, name="bill-move"),
     path("register/<key:key>/flag/", views.bill_flag, name="bill-flag"),
     path("register/<key:key>/milestones/", views.milestone_add, name="milestone-add"),
+    path("register/<key:key>/identifiers/", views.identifier_add, name="identifier-add"),
+    path("register/<key:key>/identifiers/<int:pk>/remove/", views.identifier_remove, name="identifier-remove"),
+    path("register/<key:key>/candidates/<int:pk>/", views.candidate_confirm, name="candidate-confirm"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone-edit"),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,12 +9,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from publicrecord.candidates import candidates, confirmation_source
+
 from . import services
 from .board import BadPlace, bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
 from .export import bills_for_export, write_csv
-from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
+from .forms import FlagForm, IdentifierForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
-from .models import Bill, Flag, Milestone, Stage
+from .identifiers import EXAMPLES, IdentifierKind
+from .models import Bill, Flag, Identifier, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
 from .selectors import may_change, milestones_in_short, with_next_open_milestone
 
@@ -146,7 +150,7 @@ def first_error(form):
 def bill_with_history(key):
     return get_object_or_404(
         Bill.objects.select_related("chapter", "lead_ministry", "parent", "owner").prefetch_related(
-            "co_ministries", "children", "milestones__owner", "moves__moved_by"
+            "co_ministries", "children", "identifiers__added_by", "milestones__owner", "moves__moved_by"
         ),
         key=key,
     )
@@ -159,9 +163,9 @@ MET_MILESTONES_SHOWN = 5
 CHANGES_PER_PAGE = 50
 
 
-def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved=""):
+def detail_context(request, bill, milestone_form=None, new_milestone=None, refusal="", saved="", **identifiers):
     """The item's page; `milestone_form` and `new_milestone` carry a form that failed, with its errors,
-    `saved` the confirmation of a milestone just saved."""
+    `saved` the confirmation of a milestone just saved, `identifiers` those of `identifiers_context`."""
     editable = may_change(request.user, bill)
     milestones = list(bill.milestones.all())
     shown = milestones
@@ -187,6 +191,20 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         "milestones_total": len(milestones),
         "milestones_folded": len(milestones) - len(shown),
         "new_milestone": new_milestone or MilestoneForm(prefix="new"),
+        **identifiers_context(request, bill, editable, **identifiers),
+    }
+
+
+def identifiers_context(request, bill, editable, identifier_form=None, identifier_notice="", identifier_ok=True):
+    """The item's public identifiers: the add form (with its errors, if it failed), the dossiers that may be the
+    item's own, and the notice of a link just made or refused."""
+    return {
+        "editable": editable,
+        "identifier_form": identifier_form or IdentifierForm(),
+        "identifier_notice": identifier_notice,
+        "identifier_ok": identifier_ok,
+        "identifier_examples": "; ".join(EXAMPLES.values()),
+        "candidates": candidates(bill) if editable else [],
     }
 
 
@@ -238,6 +256,66 @@ def milestone_saved(request, key, milestone):
         return render_detail(request, bill_with_history(key), saved=message)
     messages.success(request, message)
     return redirect("bill-detail", key=key)
+
+
+def identifiers_answer(request, key, status=200, notice="", form=None):
+    """The answer to a change of an item's identifiers: with htmx its section as it now is, with the notice;
+    without, back to the item's page, or the page with the form's errors."""
+    bill = bill_with_history(key)
+    changes = {"identifier_form": form, "identifier_notice": notice, "identifier_ok": status == 200}
+    if request.htmx:
+        context = {"bill": bill, **identifiers_context(request, bill, may_change(request.user, bill), **changes)}
+        return render(request, "legislation/bill_detail.html#identifiers", context, status=status)
+    if status != 200:
+        return render_detail(request, bill, status=status, **changes)
+    messages.success(request, notice)
+    return redirect(reverse("bill-detail", args=[key]) + "#identifiers-title")
+
+
+def linking(request, bill, kind, text, source):
+    """Link an identifier to `bill` as `request.user`: the answer, or None and why it was refused."""
+    try:
+        identifier = services.add_identifier(bill, kind, text, by=request.user, source=source)
+    except ValidationError as error:
+        return None, error
+    notice = _("%(identifier)s is linked.") % {"identifier": identifier}
+    return identifiers_answer(request, bill.key, notice=notice), None
+
+
+@require_POST
+def identifier_add(request, key):
+    bill = bill_on_card(key)
+    services.check_may_change(request.user, bill)
+    form = IdentifierForm(request.POST)
+    if form.is_valid():
+        name = request.user.get_full_name() or request.user.get_username()
+        answer, error = linking(request, bill, form.cleaned_data["kind"], form.cleaned_data["value"],
+                                _("Linked by %(name)s on the item's page") % {"name": name})
+        if answer:
+            return answer
+        form.add_error("value", error)
+    return identifiers_answer(request, key, status=400, form=form)
+
+
+@require_POST
+def identifier_remove(request, key, pk):
+    identifier = get_object_or_404(Identifier.objects.select_related("bill"), pk=pk, bill__key=key)
+    services.remove_identifier(identifier, by=request.user)
+    return identifiers_answer(request, key, notice=_("%(identifier)s is removed.") % {"identifier": identifier})
+
+
+@require_POST
+def candidate_confirm(request, key, pk):
+    """A coordinator says a proposed dossier is the item's own: only then is it linked."""
+    bill = bill_on_card(key)
+    services.check_may_change(request.user, bill)
+    candidate = next((candidate for candidate in candidates(bill) if candidate.dossier.pk == pk), None)
+    if candidate is None:
+        return identifiers_answer(request, key, status=409, notice=_(
+            "This dossier is no longer proposed for this item; look at the item as it is now."))
+    answer, error = linking(request, bill, IdentifierKind.DOSSIER, candidate.value,
+                            confirmation_source(candidate, request.user))
+    return answer or identifiers_answer(request, key, status=409, notice=error.messages[0])
 
 
 @require_GET

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from legislation.models import Bill, Milestone, Move
+from legislation import services
+from legislation.models import Bill, Identifier, Milestone, Move
 
 # Reachable without logging in, and why.
 PUBLIC = {
@@ -18,6 +19,7 @@ PUBLIC = {
     # (tests/test_api.py: every operation of the document answers 401 without one).
     "api-home", "api-root", "openapi-json", "openapi-view",
     "bill_list", "bill_detail", "overview_figures", "bill_move", "milestone_add", "milestone_change", "milestone_delete", "follow", "unfollow",
+    "identifier_add", "identifier_remove",
 }
 
 
@@ -41,6 +43,7 @@ def named_routes():
 def bill(make_bill):
     bill = make_bill("wet", stage="voorbereiding")  # lead ministry JenV
     Milestone.objects.create(bill=bill, kind="indiening_tk")
+    services.add_identifier(bill, "dossier", "36546", by=None)
     return bill
 
 
@@ -51,6 +54,7 @@ CHANGE_FORMS = {"bill-move"}
 def urls_for(bill):
     """A URL of every view, with the methods that change something."""
     milestone = bill.milestones.get()
+    identifier = bill.identifiers.get()
     return {
         "board": (reverse("board"), []),
         "board-column": (reverse("board-column", args=["voorbereiding"]), []),
@@ -61,6 +65,9 @@ def urls_for(bill):
         "bill-flag": (reverse("bill-flag", args=[bill.key]), [{"flag": "aangehouden", "on": "1", "version": bill.version, "reason": "x"}]),
         "milestone-add": (reverse("milestone-add", args=[bill.key]), [{"new-kind": "overig", "new-precision": "day", "new-planned_date": "2030-01-01"}]),
         "milestone-edit": (reverse("milestone-edit", args=[milestone.pk]), [{f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day", f"m{milestone.pk}-planned_date": "2030-01-01", "version": bill.version}]),
+        "identifier-add": (reverse("identifier-add", args=[bill.key]), [{"kind": "dossier", "value": "36547"}]),
+        "identifier-remove": (reverse("identifier-remove", args=[bill.key, identifier.pk]), [{}]),
+        "candidate-confirm": (reverse("candidate-confirm", args=[bill.key, 1]), [{}]),
         "reminder-settings": (reverse("reminder-settings"), []),
         "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
         # One's own API tokens: making one changes no bill.
@@ -79,6 +86,7 @@ def snapshot():
         list(Bill.objects.order_by("pk").values_list("pk", "stage", "version", "on_hold")),
         list(Milestone.objects.order_by("pk").values_list("pk", "planned_date", "kind")),
         Move.objects.count(),
+        list(Identifier.objects.order_by("pk").values_list("pk", "value")),
     )
 
 

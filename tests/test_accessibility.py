@@ -11,9 +11,12 @@ import tablib
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from legislation import services
+from legislation.identifiers import IdentifierKind
 from legislation.management.commands.create_demo_users import COORDINATION, permissions
 from legislation.models import Bill, Milestone
 from legislation.resources import RegisterResource
+from publicrecord.models import Dossier
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -93,6 +96,23 @@ def test_the_apps_pages_pass_axe(audit, live_server):
         response = page.goto(f"{url}{path}")
         assert response.status == {"403": 403, "404": 404}.get(name, 200), (name, response.status)
         audit(name)
+    assert not audit.failures, "\n".join(audit.failures)
+
+
+def test_the_identifiers_of_an_item_pass_axe(audit, live_server):
+    """Linked identifiers, the dossiers proposed, and a value refused next to its field."""
+    page, bill = audit.page, own_bill()
+    services.add_identifier(bill, IdentifierKind.PUBLICATIE, "stb-2025-123", by=None, source="Test")
+    Dossier.objects.create(number=36990, title=f"Regels over {bill.short_title}", ministry=bill.lead_ministry,
+                           url="https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?dossier=36990")
+    page.goto(f"{live_server.url}/register/{bill.key}/")
+    expect(page.locator("#identifiers .candidates")).to_be_visible()
+    audit("detail page with identifiers and candidates")
+    page.select_option("#identifiers select[name=kind]", "dossier")
+    page.fill("#identifiers input[name=value]", "Kamerstuk 36546")
+    page.click("#identifiers .add-identifier button")
+    expect(page.locator("#identifier-error")).to_be_visible()
+    audit("detail page with an identifier refused")
     assert not audit.failures, "\n".join(audit.failures)
 
 

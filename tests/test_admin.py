@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from legislation import selectors, services
 from legislation.management.commands.create_demo_users import CENTRAL_GROUP, MINISTRY_GROUP, PERMISSIONS, permissions
-from legislation.models import Bill, Milestone, Ministry, Stage
+from legislation.models import Bill, Identifier, Milestone, Ministry, Stage
 
 CHANGELIST = reverse("admin:legislation_bill_changelist")
 
@@ -226,6 +226,38 @@ class TestChangeForm:
         Milestone.objects.create(bill=bill, kind="ministerraad", planned_date=datetime.date(2026, 3, 1))
         inline = client.get(change_url(bill)).context["inline_admin_formsets"][0]
         assert not inline.has_change_permission and not inline.has_add_permission
+
+
+class TestIdentifiersInline:
+    def test_they_are_linked_and_removed_through_the_services(self, client, alice, make_bill):
+        as_staff(client, alice)
+        bill = make_bill()
+        services.add_identifier(bill, "wetgevingskalender", "WGK000001", by=alice)
+        data = posted(client.get(change_url(bill)))
+        data.update({"identifiers-0-DELETE": "on", "identifiers-1-kind": "dossier", "identifiers-1-value": "36 546",
+                     "identifiers-TOTAL_FORMS": "2"})
+        assert client.post(change_url(bill), data).status_code == 302
+        (identifier,) = bill.identifiers.all()
+        assert (identifier.kind, identifier.value, identifier.added_by) == ("dossier", "36546", alice)
+        assert identifier.source == "Gekoppeld door Alice in het beheer"
+
+    def test_a_value_that_does_not_read_is_refused_next_to_its_field(self, client, alice, make_bill):
+        as_staff(client, alice)
+        bill = make_bill()
+        data = posted(client.get(change_url(bill)))
+        data.update({"identifiers-0-kind": "publicatie", "identifiers-0-value": "Staatsblad 2025",
+                     "identifiers-TOTAL_FORMS": "1"})
+        page = client.post(change_url(bill), data)
+        assert page.status_code == 200
+        assert "“Staatsblad 2025” is niet te lezen als publicatie in Staatsblad of Staatscourant" in page.content.decode()
+        assert not bill.identifiers.exists()
+
+    def test_another_ministrys_identifiers_are_read_only(self, client, alice, make_bill, vws):
+        as_staff(client, alice)
+        bill = make_bill(lead_ministry=vws)
+        inline = client.get(change_url(bill)).context["inline_admin_formsets"][1]
+        assert inline.formset.model is Identifier
+        assert not inline.has_add_permission and not inline.has_delete_permission
 
 
 def test_ministries_and_users_are_found_by_autocomplete(client, alice):

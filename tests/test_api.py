@@ -103,12 +103,13 @@ def test_every_operation_of_the_document_asks_for_a_token(client, jenv_bill):
     operations = 0
     for path, methods in document["paths"].items():
         url = path.replace("{key}", jenv_bill.key).replace("{milestone_id}", str(milestone.pk))
+        url = url.replace("{identifier_id}", "1")
         for method in methods:
             response = client.generic(method.upper(), url + "?version=1", "{}", content_type="application/json",
                                       **HOST)
             assert response.status_code == 401, (method, path)
             operations += 1
-    assert operations == 9
+    assert operations == 11
     assert jenv_bill.version == Bill.objects.get(pk=jenv_bill.pk).version
 
 
@@ -287,6 +288,42 @@ def test_an_invalid_milestone_is_a_400_with_the_forms_reason(as_alice, jenv_bill
     milestone = jenv_bill.milestones.first()
     cleared = as_alice("patch", f"/api/v1/milestones/{milestone.pk}", {"version": jenv_bill.version, "kind": None})
     assert cleared.status_code == 400 and "kind" in cleared.json()["errors"]
+
+
+# Writes: public identifiers
+
+
+def test_linking_and_removing_an_identifier(as_alice, alice, jenv_bill):
+    url = f"/api/v1/bills/{jenv_bill.key}/identifiers"
+    added = as_alice("post", url, {"kind": "dossier", "value": "36 546"})
+    assert added.status_code == 201
+    body = added.json()
+    assert (body["kind"], body["value"], body["added_by"]) == ("dossier", "36546", "alice")
+    assert body["url"] == "https://zoek.officielebekendmakingen.nl/dossier/36546" and "Alice" in body["source"]
+    detail = as_alice("get", f"/api/v1/bills/{jenv_bill.key}").json()
+    assert [(i["kind"], i["value"]) for i in detail["identifiers"]] == [("dossier", "36546")]
+    assert as_alice("delete", f"{url}/{body['id']}").status_code == 204
+    assert not jenv_bill.identifiers.exists()
+    assert as_alice("delete", f"{url}/{body['id']}").status_code == 404
+
+
+def test_an_identifier_that_does_not_read_or_is_there_already_is_a_400(as_alice, jenv_bill):
+    url = f"/api/v1/bills/{jenv_bill.key}/identifiers"
+    refused = as_alice("post", url, {"kind": "publicatie", "value": "Staatsblad 2025"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    assert "is niet te lezen als" in refused.json()["errors"]["value"][0]
+    assert as_alice("post", url, {"kind": "dossier", "value": "36546"}).status_code == 201
+    again = as_alice("post", url, {"kind": "dossier", "value": "36546"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert again.status_code == 400 and again.json()["errors"]["value"] == ["Dit item heeft Kamerstukdossier 36546 al."]
+    assert jenv_bill.identifiers.count() == 1
+
+
+def test_no_identifier_is_linked_to_another_ministrys_item(as_alice, alice, other_bill):
+    url = f"/api/v1/bills/{other_bill.key}/identifiers"
+    assert as_alice("post", url, {"kind": "dossier", "value": "36546"}).status_code == 403
+    identifier = services.add_identifier(other_bill, "dossier", "36547", by=None)
+    assert as_alice("delete", f"{url}/{identifier.pk}").status_code == 403
+    assert other_bill.identifiers.count() == 1
 
 
 # Writes: following

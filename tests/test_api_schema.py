@@ -23,7 +23,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.models import ApiToken
-from legislation.models import Bill, Milestone
+from legislation import services
+from legislation.models import Bill, Identifier, Milestone
 from tracker.wsgi import application
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -66,8 +67,13 @@ def items(alice):
 
 
 def on_real_items(case, bill):
-    """Point `case` at `bill` (and a milestone of it), sending the bill's current version where one is asked."""
+    """Point `case` at `bill` (and a milestone and an identifier of it), sending the bill's current version where
+    one is asked."""
     bill.refresh_from_db()
+    if "identifier_id" in (case.path_parameters or {}):
+        identifier = Identifier.objects.filter(bill=bill).first() or services.add_identifier(
+            bill, "dossier", "36999", by=None)
+        case.path_parameters["identifier_id"] = identifier.pk
     if "key" in (case.path_parameters or {}):
         case.path_parameters["key"] = bill.key
     if "milestone_id" in (case.path_parameters or {}):
@@ -100,9 +106,14 @@ def test_coordinator_gets_only_documented_answers(db, case, alice, items):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_no_write_without_the_rights(db, case, bob, items):
     own, _other = items  # JenV's bill: bob coordinates VWS
-    before = Bill.objects.get(pk=own.pk).version, list(Milestone.objects.filter(bill=own).values())
+
+    def unchanged():
+        return (Bill.objects.get(pk=own.pk).version, list(Milestone.objects.filter(bill=own).values()),
+                list(Identifier.objects.filter(bill=own).values()))
+
     on_real_items(case, own)
+    before = unchanged()
     response = case.call_and_validate(headers=token_of(bob), checks=CHECKS)
     if not case.path.endswith("/follow"):  # following changes nothing of the bill: anyone may
         assert not 200 <= response.status_code < 300, response.text
-    assert (Bill.objects.get(pk=own.pk).version, list(Milestone.objects.filter(bill=own).values())) == before
+    assert unchanged() == before

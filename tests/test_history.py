@@ -177,26 +177,27 @@ class TestAdminPages:
     def test_the_central_coordinator_sees_the_history_and_undoes_a_change(self, client, charlie, make_bill):
         bill = make_bill()
         services.move_bill(bill, "voorbereiding", by=charlie)
-        services.change_bill(bill, by=charlie, kamerstuk="36546")
+        services.change_bill(bill, by=charlie, official_title="Wet verbetering beschikbaarheid jeugdzorg")
         change, moved = history.bill_history(bill)[0], history.bill_history(bill)[1]
         as_staff(client, charlie)
         page = client.get(reverse("admin:legislation_bill_history", args=[bill.pk])).content.decode()
-        undo = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", change.history_id, "kamerstuk"])
-        assert "Kamerstuknummer" in page and "36546" in page and undo in page
+        undo = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", change.history_id, "official_title"])
+        assert "officiële titel" in page.lower() and "Wet verbetering beschikbaarheid jeugdzorg" in page
+        assert undo in page
         entered = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", moved.history_id, "stage_entered_on"])
         assert reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", moved.history_id, "stage"]) in page
         assert entered not in page and client.get(entered).status_code == 404
-        assert "36546" in client.get(undo).content.decode()
+        assert "Wet verbetering beschikbaarheid jeugdzorg" in client.get(undo).content.decode()
         assert client.post(undo).status_code == 302
         bill.refresh_from_db()
-        assert bill.kamerstuk == ""
+        assert bill.official_title == ""
 
     def test_a_coordinator_sees_the_history_but_undoes_nothing(self, client, alice, make_bill):
         bill = make_bill()
-        services.change_bill(bill, by=alice, kamerstuk="36546")
+        services.change_bill(bill, by=alice, official_title="Wet verbetering beschikbaarheid jeugdzorg")
         change = history.bill_history(bill)[0]
         as_staff(client, alice)
         page = client.get(reverse("admin:legislation_bill_history", args=[bill.pk]))
         assert page.status_code == 200 and "Terugdraaien" not in page.content.decode()
-        undo = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", change.history_id, "kamerstuk"])
+        undo = reverse("admin:legislation_bill_revert", args=[bill.pk, "bill", change.history_id, "official_title"])
         assert client.post(undo).status_code == 403

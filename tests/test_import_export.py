@@ -14,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from legislation import services
 from legislation.export import COLUMNS
-from legislation.models import Bill, Milestone
+from legislation.identifiers import IdentifierKind
+from legislation.models import Bill, Identifier, Milestone
 from webhooks.models import Endpoint, Event
 from legislation.resources import MilestoneResource, RegisterResource
 from tests.test_admin import as_staff
@@ -206,6 +208,54 @@ class TestImportingChanges:
         assert own.notes == "Bijgewerkt" and "notes" in own.edited_fields
 
 
+class TestIdentifiers:
+    """A column per kind of public identifier, several in a cell separated by "; ", set through the services."""
+
+    def test_the_export_has_a_column_per_kind(self, alice, make_bill):
+        bill = make_bill()
+        services.add_identifier(bill, IdentifierKind.DOSSIER, "36546", by=alice)
+        services.add_identifier(bill, IdentifierKind.DOSSIER, "36123-R2190", by=alice)
+        services.add_identifier(bill, IdentifierKind.PUBLICATIE, "stb-2025-123", by=alice)
+        (row,) = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        assert (row["kamerstukdossier"], row["wetgevingskalender"], row["internetconsultatie"], row["publicaties"]) \
+            == ("36123-R2190; 36546", "", "", "stb-2025-123")
+
+    def test_an_import_links_and_removes_them_as_the_importer(self, alice, make_bill):
+        bill = make_bill()
+        old = services.add_identifier(bill, IdentifierKind.WETGEVINGSKALENDER, "WGK000001", by=alice)
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=bill.pk))
+        rows[0].update(kamerstukdossier="36 546;36123-r2190", wetgevingskalender="",
+                       internetconsultatie="https://www.internetconsultatie.nl/slachtofferrechten")
+        result = run(RegisterResource, rows, alice, dry_run=False)
+        assert not result.has_validation_errors() and result.totals["update"] == 1
+        assert sorted(bill.identifiers.values_list("kind", "value", "added_by")) == [
+            ("consultatie", "slachtofferrechten", alice.pk), ("dossier", "36123-R2190", alice.pk),
+            ("dossier", "36546", alice.pk)]
+        assert not Identifier.objects.filter(pk=old.pk).exists()
+        assert set(bill.identifiers.values_list("source", flat=True)) == {"Import van register.csv"}
+        again = run(RegisterResource, sheet(RegisterResource, Bill.objects.filter(pk=bill.pk)), alice, dry_run=False)
+        assert again.totals["skip"] == 1 and bill.identifiers.count() == 3
+
+    def test_a_bad_value_is_its_rows_error_and_nothing_changes(self, alice, make_bill):
+        bills = [make_bill(), make_bill()]
+        rows = sheet(RegisterResource, Bill.objects.filter(pk__in=[b.pk for b in bills]).order_by("key"))
+        rows[0].update(kamerstukdossier="36546", short_title="Geldige wijziging")
+        rows[1].update(publicaties="stb-2025-1; Staatsblad 2025")
+        result = run(RegisterResource, rows, alice, dry_run=False)
+        assert invalid(result) == {2: ["“Staatsblad 2025” is niet te lezen als publicatie in Staatsblad of "
+                                       "Staatscourant; schrijf het bijvoorbeeld als stb-2025-123."]}
+        assert not Identifier.objects.filter(bill__in=bills).exists()
+        assert Bill.objects.get(pk=bills[0].pk).short_title == "Testwet"
+
+    def test_a_coordinator_links_none_to_another_ministrys_item(self, alice, make_bill, vws):
+        other = make_bill(lead_ministry=vws)
+        rows = sheet(RegisterResource, Bill.objects.filter(pk=other.pk))
+        rows[0]["kamerstukdossier"] = "36546"
+        assert invalid(run(RegisterResource, rows, alice, dry_run=False)) == {
+            1: ["U mag alleen de dossiers van uw eigen ministerie wijzigen."]}
+        assert not other.identifiers.exists()
+
+
 class TestMilestones:
     def test_milestones_are_changed_and_added(self, alice, make_bill):
         bill = make_bill()
@@ -305,7 +355,7 @@ class TestFormulas:
     @pytest.fixture
     def formulas(self, make_bill, django_user_model):
         owner = django_user_model.objects.create_user("@eigenaar")
-        bill = make_bill(short_title=FORMULAS[0], notes=FORMULAS[1], kamerstuk=FORMULAS[2], owner=owner)
+        bill = make_bill(short_title=FORMULAS[0], notes=FORMULAS[1], official_title=FORMULAS[2], owner=owner)
         # Not a tab or carriage return here: an import takes the white space around text off, formula or not.
         Milestone.objects.create(bill=bill, kind="overig", label=FORMULAS[3], source=FORMULAS[6])
         return bill
@@ -314,7 +364,7 @@ class TestFormulas:
         as_staff(client, charlie)
         register = admin_export(client, "bill", RegisterResource, "csv").decode("utf-8-sig")
         (row,) = [r for r in csv.DictReader(io.StringIO(register)) if r["key"] == formulas.key]
-        assert (row["short_title"], row["notes"], row["kamerstuk"], row["owner"]) == (
+        assert (row["short_title"], row["notes"], row["official_title"], row["owner"]) == (
             "'" + FORMULAS[0], "'" + FORMULAS[1], "'" + FORMULAS[2], "'@eigenaar")
         milestones = admin_export(client, "milestone", MilestoneResource, "csv").decode("utf-8-sig")
         (row,) = [r for r in csv.DictReader(io.StringIO(milestones)) if r["bill_key"] == formulas.key]

@@ -32,9 +32,8 @@ def test_the_register_holds_every_item_of_the_data_file(db):
 def test_loading_twice_changes_nothing(db):
     before = snapshot()
     report = load_register()
-    assert (report.created, report.updated, report.moves, report.milestones_created, report.milestones_updated) == (
-        0, 0, 0, 0, 0
-    )
+    assert (report.created, report.updated, report.moves, report.milestones_created, report.milestones_updated,
+            report.identifiers) == (0, 0, 0, 0, 0, 0)
     assert report.unchanged == Bill.objects.count()
     assert snapshot() == before
 

@@ -118,7 +118,7 @@ class TestAnItemWithTheMostMilestones:
         full_queries, content = self.queries(client, change_url(full))
         assert full_queries == self.queries(client, change_url(few))[0]
         response = client.get(change_url(full))
-        (inline,) = response.context["inline_admin_formsets"]
+        inline, _identifiers = response.context["inline_admin_formsets"]
         assert [form.instance.label for form in inline.formset.forms] == [f"Stap {n}" for n in range(90, 100)]
         listed = client.get(reverse("admin:legislation_milestone_changelist") + f"?bill__id__exact={full.pk}")
         assert f"?bill__id__exact={full.pk}" in content and listed.context["cl"].result_count == MAX_MILESTONES

@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..history import bill_history, may_revert, revert
-from ..models import Bill, Flag, Stage
+from ..models import Bill, Flag, Identifier, Stage
 from ..policy import EDITABLE_BILL_FIELDS, NotAllowed, RuleError
 from ..resources import RegisterResource
 from ..selectors import has_overdue
 from .access import ChangeOnlyOwnBills
 from .bulk import BulkActions
 from .filters import MinistryFilter, NoOwnerFilter, OverdueFilter
+from .identifiers import IdentifierInline, save_identifiers
 from .imports import RuledImportExportMixin
 from .milestones import (
     INLINE_MILESTONES_IN_FULL,
@@ -51,7 +52,7 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
     list_filter = (MinistryFilter, "chapter", "category", "instrument", "stage", OverdueFilter, NoOwnerFilter)
     list_select_related = ("lead_ministry", "owner")
     list_per_page = 50
-    search_fields = ("key", "short_title", "official_title", "title", "kamerstuk", "notes")
+    search_fields = ("key", "short_title", "official_title", "title", "identifiers__value", "notes")
     ordering = ("key",)
     autocomplete_fields = ("lead_ministry", "co_ministries", "owner")
     readonly_fields = (*BILL_READONLY_FIELDS, "milestone_list")
@@ -59,12 +60,12 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
         (None, {"fields": ("key", "short_title", "official_title", "title", "notes")}),
         (gettext_lazy("Responsibility"), {"fields": ("lead_ministry", "co_ministries", "owner")}),
         (gettext_lazy("Procedure"), {"fields": ("instrument", "stage", "stage_entered_on", "reading", "on_hold",
-                                                "controversial", "voorhang_required", "kamerstuk")}),
+                                                "controversial", "voorhang_required")}),
         (gettext_lazy("Place in Bijlage 2"), {"fields": ("chapter", "category", "parent", "source_line")}),
         (gettext_lazy("Milestones"), {"fields": ("milestone_list",)}),
         (None, {"fields": ("version",)}),
     )
-    inlines = (MilestoneInline,)
+    inlines = (MilestoneInline, IdentifierInline)
     resource_classes = (RegisterResource,)
     export_name = "wetgevingsregister"
 
@@ -144,7 +145,10 @@ class BillAdmin(ChangeOnlyOwnBills, BulkActions, RuledImportExportMixin, admin.M
             self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
-        save_milestones(request, formset)
+        if formset.model is Identifier:
+            save_identifiers(request, formset)
+        else:
+            save_milestones(request, formset)
 
     # History, and undoing one change of it.
 

@@ -17,6 +17,7 @@ COORDINATION = [
     "legislation.view_bill", "legislation.change_bill",
     "legislation.view_milestone", "legislation.add_milestone", "legislation.change_milestone",
     "legislation.delete_milestone",
+    "legislation.view_identifier", "legislation.add_identifier", "legislation.delete_identifier",
     "legislation.view_ministry",
     # To pick an owner from the list of users.
     "accounts.view_user",

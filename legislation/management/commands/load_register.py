@@ -14,7 +14,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Register: {report.created} new, {report.updated} updated, {report.unchanged} unchanged; "
             f"{report.moves} moves and {report.milestones_created} milestones added, "
-            f"{report.milestones_updated} milestones updated."
+            f"{report.milestones_updated} milestones updated, {report.identifiers} dossiers linked."
         )
         if report.kept_by_hand:
             self.stdout.write(f"Kept as edited by hand: {', '.join(report.kept_by_hand)}")
