@@ -31,7 +31,7 @@ from legislation import services
 from legislation.models import Bill, Milestone, Move, Stage
 from legislation.policy import END_STATES, MAIN_LINE, MoveRefused, Position, check_move
 
-from .models import Document, Outcome, Proposal
+from .models import Document, Outcome, Proposal, ProposalStatus
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +66,9 @@ def apply_finding(source, finding, bill):
     return document.outcome
 
 
-def cite(finding):
-    """How a move or milestone names its document: title, date and address."""
-    return f"{finding.title} ({finding.date.isoformat()}), {finding.url}"
+def cite(document):
+    """How a move or milestone names its document (a `Finding` or a recorded `Document`): title, date, address."""
+    return f"{document.title} ({document.date.isoformat()}), {document.url}"
 
 
 def origin(source, document_id):
@@ -126,6 +126,9 @@ def person_moved_away(bill, target):
 
 
 def propose(bill, document, target, reason):
+    """An open proposal to move `bill` to `target`; one is enough, however many documents suggest it."""
+    if Proposal.objects.filter(bill=bill, to_stage=target, status=ProposalStatus.OPEN).exists():
+        return Outcome.ALREADY_KNOWN
     Proposal.objects.create(bill=bill, document=document, to_stage=target, reason=reason)
     return Outcome.PROPOSED
 
