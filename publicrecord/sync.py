@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from legislation.models import Identifier
 
@@ -31,6 +32,10 @@ SOURCES = {
 }
 
 
+def label(source):
+    return str(Source(source).label)
+
+
 @dataclass
 class Report:
     outcomes: dict = field(default_factory=dict)  # source -> Counter of outcomes
@@ -39,13 +44,14 @@ class Report:
 
     def __str__(self):
         if self.failures and self.unreachable == set(self.failures) and not self.outcomes:
-            return (f"The public sources cannot be reached ({', '.join(str(Source(s).label) for s in self.failures)});"
-                    " nothing changed.")
+            return _("The public sources cannot be reached (%(sources)s); nothing changed.") % {
+                "sources": ", ".join(label(source) for source in self.failures)}
         parts = []
         for source, outcomes in self.outcomes.items():
             counts = ", ".join(f"{count} {Outcome(outcome).label}" for outcome, count in sorted(outcomes.items()))
-            parts.append(f"{Source(source).label}: {counts or 'nothing new'}")
-        parts += [f"{Source(source).label}: failed ({error})" for source, error in self.failures.items()]
+            parts.append(f"{label(source)}: {counts or _('nothing new')}")
+        parts += [_("%(source)s: failed (%(error)s)") % {"source": label(source), "error": error}
+                  for source, error in self.failures.items()]
         return "; ".join(parts)
 
     @property

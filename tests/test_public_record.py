@@ -108,8 +108,8 @@ def test_without_internet_one_run_says_so_in_one_line_and_changes_nothing(linked
     with caplog.at_level(logging.WARNING):
         call_command("sync_public_record", stdout=out)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("The public sources cannot be reached (")
-    assert lines[0].endswith("nothing changed.")
+    assert len(lines) == 1 and lines[0].startswith("De openbare bronnen zijn niet bereikbaar (")
+    assert lines[0].endswith("er is niets veranderd.")
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
     bill.refresh_from_db()
     assert bill.stage == "raad_van_state" and Move.objects.count() == moves and not Document.objects.exists()
@@ -120,7 +120,7 @@ def test_the_command_reads_only_the_sources_asked_for(other_source, settings):
     settings.TWEEDEKAMER_SYNCFEED_URL = "http://127.0.0.1:9"
     out = StringIO()
     call_command("sync_public_record", "--source", "wetgevingskalender", stdout=out)
-    assert out.getvalue().strip() == "Wetgevingskalender: 1 applied"
+    assert out.getvalue().strip() == "Wetgevingskalender: 1 uitgevoerd"
     assert not SourceState.objects.filter(source="tweedekamer").exists()
 
 
@@ -155,7 +155,7 @@ def test_the_admin_lists_sources_documents_and_proposals_to_read_only(admin_clie
     tk.feed_page = lambda request: Response("Internal Server Error", status=500)
     sync([Source.TWEEDE_KAMER])
     states = admin_client.get(reverse("admin:publicrecord_sourcestate_changelist")).content.decode()
-    assert "Tweede Kamer open data" in states and "antwoordde met status 500" in states
+    assert "Open data van de Tweede Kamer" in states and "antwoordde met status 500" in states
     documents = admin_client.get(reverse("admin:publicrecord_document_changelist")).content.decode()
     assert "Verworpen. (Wijziging van de Wegenverkeerswet 1994" in documents
     proposals = admin_client.get(reverse("admin:publicrecord_proposal_changelist")).content.decode()
