@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from legislation import services
 from legislation.models import Bill, Milestone, Move, Stage
-from legislation.policy import END_STATES, MAIN_LINE, MoveRefused, Position, check_move
+from legislation.policy import END_STATES, MAIN_LINE, MoveRefused, Position, RuleError, check_move
 
 from .models import Document, Outcome, Proposal, ProposalStatus
 
@@ -63,6 +63,11 @@ def apply_finding(source, finding, bill):
     except IntegrityError:
         # Another run recorded this document for this item at the same time: it is known.
         return Outcome.ALREADY_KNOWN
+    except RuleError as refusal:
+        # E.g. an item with the most milestones it may have: nothing of the document is written, so that a
+        # later run applies it once someone made room; the other documents go on.
+        logger.warning("%s %s was not applied to %s: %s", source, finding.document_id, bill.key, refusal.message)
+        return Outcome.NOT_UNDERSTOOD
     return document.outcome
 
 

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from legislation.models import Bill, Milestone, Move
+from publicrecord.models import Document, Proposal
 
 # Reachable without logging in, and why.
 PUBLIC = {
@@ -41,6 +42,7 @@ def named_routes():
 def bill(make_bill):
     bill = make_bill("wet", stage="voorbereiding")  # lead ministry JenV
     Milestone.objects.create(bill=bill, kind="indiening_tk")
+    propose(bill)
     return bill
 
 
@@ -51,6 +53,7 @@ CHANGE_FORMS = {"bill-move"}
 def urls_for(bill):
     """A URL of every view, with the methods that change something."""
     milestone = bill.milestones.get()
+    proposal = bill.proposals.get()
     return {
         "board": (reverse("board"), []),
         "board-column": (reverse("board-column", args=["voorbereiding"]), []),
@@ -71,7 +74,21 @@ def urls_for(bill):
         "logout": (reverse("logout"), []),
         "password_change": (reverse("password_change"), []),
         "password_change_done": (reverse("password_change_done"), []),
+        "proposal-list": (reverse("proposal-list"), []),
+        "proposal-accept": (reverse("proposal-accept", args=[proposal.pk]), [{}]),
+        "proposal-dismiss": (reverse("proposal-dismiss", args=[proposal.pk]), [{}]),
     }
+
+
+def propose(bill):
+    """An open proposal of the public record to move `bill` on (publicrecord)."""
+    document, _ = Document.objects.get_or_create(
+        source="tweedekamer", document_id="Document/access", bill=bill,
+        defaults={"title": "Voorstel van wet", "date": "2026-06-09", "url": "https://zoek.officielebekendmakingen.nl/",
+                  "outcome": "proposed"})
+    proposal, _ = Proposal.objects.get_or_create(bill=bill, document=document, to_stage="consultatie",
+                                                 defaults={"reason": "test"})
+    return proposal
 
 
 def snapshot():
@@ -79,6 +96,7 @@ def snapshot():
         list(Bill.objects.order_by("pk").values_list("pk", "stage", "version", "on_hold")),
         list(Milestone.objects.order_by("pk").values_list("pk", "planned_date", "kind")),
         Move.objects.count(),
+        list(Proposal.objects.order_by("pk").values_list("pk", "status")),
     )
 
 

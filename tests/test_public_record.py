@@ -17,7 +17,8 @@ from django.urls import reverse
 from werkzeug import Response
 
 import tweedekamer_server
-from legislation.models import Identifier, Move
+from legislation.models import Identifier, Milestone, Move
+from legislation.policy import MAX_MILESTONES
 from publicrecord import sync as sync_module
 from publicrecord.apply import apply_findings
 from publicrecord.findings import Finding
@@ -177,6 +178,17 @@ class TestApply:
         assert apply_findings("wetgevingskalender", [finding(12)]) == {Outcome.ALREADY_KNOWN: 1}
         bill.refresh_from_db()
         assert bill.stage == "eerste_kamer" and not bill.moves.exists() and not Proposal.objects.exists()
+
+    def test_a_document_the_rules_cannot_take_is_left_for_a_later_run_while_the_others_go_on(self, make_bill):
+        full = make_bill(stage="raad_van_state")
+        Milestone.objects.bulk_create(Milestone(bill=full, kind="overig") for _ in range(MAX_MILESTONES))
+        other = make_bill(stage="consultatie")
+        for bill, number in ((full, 12), (other, 13)):
+            Identifier.objects.create(bill=bill, kind="wetgevingskalender", value=f"WGK{number:06d}")
+        advice = {"stage": None, "milestone": "advies_rvs"}
+        outcomes = apply_findings("wetgevingskalender", [finding(12, **advice), finding(13)])
+        assert outcomes == {Outcome.NOT_UNDERSTOOD: 1, Outcome.APPLIED: 1}
+        assert not Document.objects.filter(bill=full).exists()  # tried again next time
 
     def test_a_newer_finding_of_an_earlier_stage_is_proposed_as_a_move_back(self, make_bill):
         bill = make_bill(stage="eerste_kamer", stage_entered_on=datetime.date(2026, 4, 1))

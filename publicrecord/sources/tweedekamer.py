@@ -189,7 +189,7 @@ def keep_read_dossier(dossier, value, cases):
     Dossier.objects.update_or_create(
         number=number, addition=addition,
         defaults={"title": dossier.get("Titel") or "", "url": dossier_url(number, addition),
-                  "tk_id": dossier["Id"], "ministry": ministry, "ministry_name": signatory,
+                  "tk_id": dossier["Id"], "ministry": ministry, "ministry_name": signatory[:200],
                   "updated_at": timezone.now()},
     )
 
