@@ -111,6 +111,8 @@ class Dossier(models.Model):
     # The ministry as the record writes it, kept when it matches none of ours.
     ministry_name = models.CharField(_("ministry in the record"), max_length=200, blank=True)
     url = models.URLField(_("address"), max_length=500)
+    # The Gegevensmagazijn's id of the dossier, once the sync has read it whole (not only seen it in the feed).
+    tk_id = models.CharField(_("id in the open data"), max_length=36, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
@@ -120,4 +122,9 @@ class Dossier(models.Model):
         constraints = [models.UniqueConstraint(fields=["number", "addition"], name="unique_dossier")]
 
     def __str__(self):
-        return f"{self.number}{'-' + self.addition if self.addition else ''} {self.title}"
+        return f"{self.value} {self.title}"
+
+    @property
+    def value(self):
+        """The dossier as an identifier writes it (legislation.identifiers.parse): 36546, 36123-R2190."""
+        return f"{self.number}-{self.addition}" if self.addition else str(self.number)

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from legislation import services
 from legislation.models import Bill, Identifier, Milestone, Move
+from publicrecord.models import Document, Proposal
 
 # Reachable without logging in, and why.
 PUBLIC = {
@@ -44,6 +45,7 @@ def bill(make_bill):
     bill = make_bill("wet", stage="voorbereiding")  # lead ministry JenV
     Milestone.objects.create(bill=bill, kind="indiening_tk")
     services.add_identifier(bill, "dossier", "36546", by=None)
+    propose(bill)
     return bill
 
 
@@ -55,6 +57,7 @@ def urls_for(bill):
     """A URL of every view, with the methods that change something."""
     milestone = bill.milestones.get()
     identifier = bill.identifiers.get()
+    proposal = bill.proposals.get()
     return {
         "board": (reverse("board"), []),
         "board-column": (reverse("board-column", args=["voorbereiding"]), []),
@@ -78,7 +81,21 @@ def urls_for(bill):
         "logout": (reverse("logout"), []),
         "password_change": (reverse("password_change"), []),
         "password_change_done": (reverse("password_change_done"), []),
+        "proposal-list": (reverse("proposal-list"), []),
+        "proposal-accept": (reverse("proposal-accept", args=[proposal.pk]), [{}]),
+        "proposal-dismiss": (reverse("proposal-dismiss", args=[proposal.pk]), [{}]),
     }
+
+
+def propose(bill):
+    """An open proposal of the public record to move `bill` on (publicrecord)."""
+    document, _ = Document.objects.get_or_create(
+        source="tweedekamer", document_id="Document/access", bill=bill,
+        defaults={"title": "Voorstel van wet", "date": "2026-06-09", "url": "https://zoek.officielebekendmakingen.nl/",
+                  "outcome": "proposed"})
+    proposal, _ = Proposal.objects.get_or_create(bill=bill, document=document, to_stage="consultatie",
+                                                 defaults={"reason": "test"})
+    return proposal
 
 
 def snapshot():
@@ -87,6 +104,7 @@ def snapshot():
         list(Milestone.objects.order_by("pk").values_list("pk", "planned_date", "kind")),
         Move.objects.count(),
         list(Identifier.objects.order_by("pk").values_list("pk", "value")),
+        list(Proposal.objects.order_by("pk").values_list("pk", "status")),
     )
 
 

@@ -16,7 +16,7 @@ from legislation.identifiers import IdentifierKind
 from legislation.management.commands.create_demo_users import COORDINATION, permissions
 from legislation.models import Bill, Milestone
 from legislation.resources import RegisterResource
-from publicrecord.models import Dossier
+from publicrecord.models import Document, Dossier, Proposal
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -71,9 +71,18 @@ def own_bill():
     return bill
 
 
+def propose_for(bill):
+    """An open proposal of the public record for `bill`, so that the review list shows one."""
+    document = Document.objects.create(
+        source="tweedekamer", document_id="Besluit/axe", bill=bill, outcome="proposed", title="Verworpen. (Testwet)",
+        date="2026-09-29", document_type="Stemmen - verworpen", url="https://www.tweedekamer.nl/kamerstukken")
+    Proposal.objects.create(bill=bill, document=document, to_stage="verworpen", reason="Een eindstatus.")
+
+
 def test_the_apps_pages_pass_axe(audit, live_server):
     page, url = audit.page, live_server.url
     bill = own_bill()
+    propose_for(bill)
     other = Bill.objects.exclude(lead_ministry__code="JenV").exclude(co_ministries__code="JenV").order_by("key").first()
     audit("board")
     card = page.locator(f"#card-{bill.key}")
@@ -90,6 +99,7 @@ def test_the_apps_pages_pass_axe(audit, live_server):
         ("register", "/register/"),
         ("overview", "/overzicht/"),
         ("reminder settings", "/instellingen/herinneringen/"),
+        ("review list", "/openbare-bron/voorstellen/"),
         ("403", f"/register/{other.key}/move/"),
         ("404", "/register/GEEN-DOSSIER/"),
     ]:

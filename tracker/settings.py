@@ -262,6 +262,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_calendar_tokens", "one_line_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO; the sync reports its sources itself (publicrecord/sync.py).
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 
 # Celery and reminders
@@ -289,6 +291,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often the public record is read (publicrecord/, below); an hour by default.
+PUBLIC_RECORD_SYNC_SECONDS = int(os.environ.get("PUBLIC_RECORD_SYNC_SECONDS", "3600"))
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "reminders.tasks.send_reminders",
@@ -301,10 +305,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WEBHOOK_SWEEP_SECONDS,
         "options": {"expires": WEBHOOK_SWEEP_SECONDS},
     },
+    "sync-public-record": {
+        "task": "publicrecord.tasks.sync_public_record",
+        "schedule": PUBLIC_RECORD_SYNC_SECONDS,
+        "options": {"expires": PUBLIC_RECORD_SYNC_SECONDS},
+    },
 }
 # The public record (publicrecord/, README "The public record"): where each source answers, how long
 # one request may take, and how often the sync runs (Celery beat, or `./dev run`'s loop).
-PUBLIC_RECORD_SYNC_SECONDS = int(os.environ.get("PUBLIC_RECORD_SYNC_SECONDS", "3600"))
+# A move a person made within this many days is not undone by the sync: what contradicts it waits for review.
+PUBLIC_RECORD_RESPECT_DAYS = int(os.environ.get("PUBLIC_RECORD_RESPECT_DAYS", "14"))
 PUBLIC_RECORD_TIMEOUT = float(os.environ.get("PUBLIC_RECORD_TIMEOUT", "20"))
 TWEEDEKAMER_ODATA_URL = os.environ.get(
     "TWEEDEKAMER_ODATA_URL", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0").rstrip("/")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("overview.urls")),
     path("", include("api.urls")),
+    path("", include("publicrecord.urls")),
     path("accounts/", include("accounts.urls")),
     # Logging in and out and changing one's password. No reset by email: an admin sets a forgotten
     # password (README, "Production"), so no form mails anyone on a stranger's request.

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from psycopg.errors import QueryCanceled
 
+from publicrecord.models import Source, SourceState
 from reminders.models import SweepLock
 
 
@@ -21,10 +22,16 @@ from reminders.models import SweepLock
 @never_cache
 @require_GET
 def health(request):
-    """Whether the database and Redis answer and the reminder sweep keeps running; 503 if not."""
+    """Whether the database and Redis answer and the reminder sweep keeps running; 503 if not.
+
+    Each public source's last run is listed too, but a source that is down does not make the
+    tracker unhealthy: the tracker works without it, and the next sync catches up.
+    """
     checks = {**database_checks(), "redis": redis_check()}
     healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
+    # With the database away there is nothing to say about the sources, and asking again would only wait.
+    sources = public_record_check() if checks["database"]["ok"] else {"ok": False, "detail": "not known"}
+    return JsonResponse({"ok": healthy, **checks, "public_record": sources}, status=200 if healthy else 503)
 
 
 def database_checks():
@@ -68,6 +75,27 @@ def sweep_check():
         return {"ok": False, "age_seconds": None, "detail": "no sweep has finished yet"}
     age = (timezone.now() - lock.finished_at).total_seconds()
     return {"ok": age <= 3 * settings.REMINDER_SWEEP_SECONDS, "age_seconds": round(age)}
+
+
+def public_record_check():
+    """Per public source: whether its last run read it, when it last did, and why not."""
+    try:
+        states = {state.source: state for state in SourceState.objects.all()}
+    except DatabaseError as error:
+        return {"ok": False, **failure(error)}
+    checks = {}
+    for source in Source.values:
+        state = states.get(source)
+        if state is None or state.last_attempt_at is None:
+            checks[source] = {"ok": False, "detail": "not read yet"}
+            continue
+        checks[source] = {
+            "ok": state.failures == 0,
+            "last_success": state.last_success_at.isoformat() if state.last_success_at else None,
+            "failures": state.failures,
+            **({"error": state.last_error} if state.failures else {}),
+        }
+    return checks
 
 
 @login_not_required

@@ -1,5 +1,16 @@
 """The public sources the sync reads, one module each, all answering alike.
 
+The contract of a source module (`publicrecord.sync.SOURCES` lists them):
+
+- `SOURCE`: its `publicrecord.models.Source`;
+- `read(http, identifiers, cursor) -> Reading`, where `http` is the
+  `httpx.Client` of `client()` (use `get()` with it), `identifiers` is
+  `{IdentifierKind: set of values}` of every linked item, each value in its
+  one written form (`legislation.identifiers.parse`), and `cursor` is the
+  text the source's last successful `Reading` returned ("" the first time).
+  Each `Finding` names its document by an id that stays the same whenever
+  the source sends it again; the sync applies each document to an item once.
+
 A source is given the identifiers the register links (`legislation.Identifier`,
 by kind) and where its last successful read stopped (`SourceState.cursor`). It
 answers with a `Reading`: the `Finding`s it made and the cursor to start from
@@ -25,6 +36,10 @@ class SourceUnavailable(Exception):
     """The source could not be read this time; the next run tries again from the same cursor."""
 
 
+class SourceUnreachable(SourceUnavailable):
+    """No answer at all (no network, refused, timed out), as on a machine without internet."""
+
+
 @dataclass
 class Reading:
     findings: list[Finding] = field(default_factory=list)
@@ -47,10 +62,10 @@ def get(http, url, missing_ok=False, **params):
     try:
         response = http.get(url, params=params or None)
     except httpx.TimeoutException:
-        raise SourceUnavailable(_("%(url)s did not answer within %(seconds)s seconds.")
+        raise SourceUnreachable(_("%(url)s did not answer within %(seconds)s seconds.")
                                 % {"url": url, "seconds": settings.PUBLIC_RECORD_TIMEOUT}) from None
     except httpx.HTTPError as error:
-        raise SourceUnavailable(_("%(url)s cannot be reached (%(error)s).")
+        raise SourceUnreachable(_("%(url)s cannot be reached (%(error)s).")
                                 % {"url": url, "error": error.__class__.__name__}) from None
     if missing_ok and response.status_code == 404:
         return None

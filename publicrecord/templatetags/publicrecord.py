@@ -1,0 +1,18 @@
+from django import template
+
+from ..models import Source
+from ..selectors import open_proposals
+
+register = template.Library()
+
+
+@register.simple_tag
+def open_proposal_count(user):
+    """How many proposals of the public record wait for `user` (the menu links them when there are any)."""
+    return open_proposals(user).count() if user.is_authenticated else 0
+
+
+@register.filter
+def from_public_record(origin):
+    """Whether a move or milestone with this origin was made by the sync (`<source>:<document>`, apply.origin)."""
+    return origin.partition(":")[0] in Source.values
