@@ -528,6 +528,7 @@ def test_a_move_takes_a_fixed_number_of_queries(client, mover, make_bill, django
     bill.co_ministries.add(Ministry.objects.get(code="VWS"))
     Milestone.objects.create(bill=bill, kind="consultatie_start", planned_date=datetime.date(2030, 1, 1))
     # The session; the user with their rights; the bill with its next milestone; the transaction (two), its
-    # compare-and-set, the history record, the move and the webhook endpoints that may want it; the lane's counts.
-    with django_assert_num_queries(10):
+    # compare-and-set, the history record, the move, the webhook endpoints that may want it and the item's followers
+    # to tell (reminders.following); the lane's counts.
+    with django_assert_num_queries(11):
         assert move(client, bill, "voorbereiding").status_code == 200
