@@ -1,6 +1,8 @@
 """Following an item (the star): its moves and new milestones reach each follower once, never the one who made them."""
 
 import datetime as dt
+import html
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +10,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from api.models import ApiToken
 from legislation import services
+from legislation.models import Milestone, MilestoneKind
+from reminders import sweep
 from reminders.models import FollowNotice, Mode, ReminderEmail, ReminderPreference
 from reminders.sweep import send_due_reminders
 
@@ -64,8 +69,6 @@ def test_a_move_by_someone_else_reaches_the_follower_once_in_the_digest(bill, er
 
 
 def test_the_digest_carries_the_days_reminders_and_changes_together(bill, erin, clock):
-    from legislation.models import Milestone, MilestoneKind
-
     Milestone.objects.create(bill=bill, kind=MilestoneKind.INDIENING_TK, planned_date=dt.date(2026, 12, 2), owner=erin)
     services.follow(bill, by=erin)
     services.move_bill(bill, "raad_van_state", by=None, source=SOURCE)  # the public record's sync
@@ -123,8 +126,6 @@ def test_a_change_that_rolls_back_tells_no_one(bill, erin, mover, clock):
 
 def test_a_sweep_that_loses_the_race_for_the_claim_sends_nothing(bill, erin, mover, clock, monkeypatch):
     """Two workers: the second finds the email claimed by the first in between, and leaves it."""
-    from reminders import sweep
-
     services.follow(bill, by=erin)
     services.move_bill(bill, "raad_van_state", by=mover)
     claimable = sweep._claimable
@@ -143,3 +144,92 @@ def test_a_sweep_that_loses_the_race_for_the_claim_sends_nothing(bill, erin, mov
     send_due_reminders()
     send_due_reminders()
     assert len(to("erin@example.nl")) == 1
+
+
+# The star on the board and the detail page, and the board's "followed" filter
+
+HTMX = {"HX-Request": "true"}
+STAR = re.compile(r'<button type="submit" class="star-button" id="star-(?P<place>\w+)-(?P<key>[^"]+)".*?</button>',
+                  re.S)
+
+
+def stars(response, place="card"):
+    """{key: (aria-pressed, accessible name, tooltip)} of the stars on the page."""
+    found = {}
+    for match in STAR.finditer(html.unescape(response.content.decode())):
+        button = match.group(0)
+        found[match["key"]] = (
+            re.search(r'aria-pressed="(\w+)"', button)[1],
+            re.search(r'<span class="visually-hidden">(.*?)</span>', button)[1],
+            re.search(r'title="([^"]*)"', button)[1],
+        ) if match["place"] == place else None
+    return {key: star for key, star in found.items() if star}
+
+
+def test_a_star_on_every_card_says_whether_the_user_follows_it(client, dave, bill):
+    client.force_login(dave)
+    shown = stars(client.get(reverse("board"), {"q": bill.key}))
+    assert shown == {bill.key: ("false", "Volg Volgwet", "Volg Volgwet")}
+    services.follow(bill, by=dave)
+    shown = stars(client.get(reverse("board"), {"q": bill.key}))
+    assert shown == {bill.key: ("true", "Volg Volgwet", "Volg niet meer Volgwet")}
+
+
+def test_the_star_is_each_users_own_though_the_card_is_kept_for_all(client, dave, erin, bill):
+    services.follow(bill, by=dave)
+    for user, pressed in ((dave, "true"), (erin, "false"), (dave, "true")):  # both viewers: the same kept card
+        client.force_login(user)
+        assert stars(client.get(reverse("board"), {"q": bill.key}))[bill.key][0] == pressed
+
+
+def test_the_star_follows_and_unfollows_with_htmx(client, dave, bill):
+    client.force_login(dave)
+    url = reverse("bill-follow", args=[bill.key])
+    answer = client.post(url, {"follow": "1", "place": "card", "next": "/?q=x"}, headers=HTMX)
+    assert answer.status_code == 200 and "<html" not in answer.content.decode()
+    assert stars(answer) == {bill.key: ("true", "Volg Volgwet", "Volg niet meer Volgwet")}
+    assert list(dave.follows.values_list("bill__key", flat=True)) == [bill.key]
+    answer = client.post(url, {"follow": "0", "place": "detail", "next": "/"}, headers=HTMX)
+    assert stars(answer, "detail") == {bill.key: ("false", "Volg Volgwet", "Volg Volgwet")}
+    assert not dave.follows.exists()
+
+
+def test_without_javascript_the_star_is_a_form_that_returns_where_it_was(client, dave, bill):
+    client.force_login(dave)
+    url = reverse("bill-follow", args=[bill.key])
+    answer = client.post(url, {"follow": "1", "place": "card", "next": "/?chapter=H8"})
+    assert answer.status_code == 302 and answer.url == "/?chapter=H8"
+    page = client.get(answer.url)
+    assert "U volgt “Volgwet”." in page.content.decode()
+    answer = client.post(url, {"follow": "0", "place": "detail", "next": "https://elsewhere.example/"})
+    assert answer.url == reverse("bill-detail", args=[bill.key])  # not to another site
+    assert not dave.follows.exists()
+
+
+def test_a_bad_star_changes_nothing_and_says_why(client, dave, bill):
+    client.force_login(dave)
+    answer = client.post(reverse("bill-follow", args=[bill.key]), {"follow": "ja", "place": "card"}, headers=HTMX)
+    assert answer.status_code == 400 and "ja" in answer.content.decode()
+    assert not dave.follows.exists()
+    assert client.post(reverse("bill-follow", args=["X9999"]), {"follow": "1", "place": "card"}).status_code == 404
+
+
+def test_the_detail_page_has_the_star(client, dave, bill):
+    services.follow(bill, by=dave)
+    client.force_login(dave)
+    page = client.get(reverse("bill-detail", args=[bill.key]))
+    assert stars(page, "detail") == {bill.key: ("true", "Volg Volgwet", "Volg niet meer Volgwet")}
+
+
+def test_the_board_the_register_and_the_api_filter_on_followed(client, dave, bill, make_bill):
+    other = make_bill("wet", stage="consultatie", short_title="Niet gevolgd")
+    services.follow(bill, by=dave)
+    client.force_login(dave)
+    board = client.get(reverse("board"), {"followed": "on"})
+    assert "Gevolgd" in board.content.decode()
+    assert set(stars(board)) == {bill.key} and other.key not in board.content.decode()
+    register = client.get(reverse("bill-list"), {"followed": "on"})
+    assert [b.key for b in register.context["bills"]] == [bill.key]
+    _row, token = ApiToken.objects.issue(dave, "test")
+    api = client.get("/api/v1/bills", {"followed": "true"}, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="localhost")
+    assert [item["key"] for item in api.json()["items"]] == [bill.key]
