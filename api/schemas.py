@@ -48,6 +48,7 @@ class FilterQuery(Schema):
     stage: Stage | Literal[""] = ""
     overdue: bool = Field(False, description="Only bills with a milestone past its planned date.")
     mine: bool = Field(False, description="Only bills the user owns or their ministries lead or share.")
+    followed: bool = Field(False, description="Only bills the user follows (PUT /bills/{key}/follow, the star).")
 
 
 class Page(Schema):

@@ -39,6 +39,13 @@ class FlagForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
+class FollowForm(forms.Form):
+    """The star: follow ("1") or stop ("0"), and where the star was clicked (a card or a detail page)."""
+
+    follow = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
+    place = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")])
+
+
 def period_start(day, precision):
     """The first day of the month, quarter or year whose last day `day` is (models.Precision)."""
     if precision == Precision.MONTH:

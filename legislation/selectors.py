@@ -16,7 +16,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from . import policy
-from .models import Bill, Milestone, Ministry
+from .models import Bill, Follow, Milestone, Ministry
 
 
 class Actor:
@@ -160,6 +160,17 @@ def followed_by(user):
     coordinated = Ministry.objects.filter(coordinators=user).values("pk")
     shared = Bill.co_ministries.through.objects.filter(ministry__in=coordinated).values("bill_id")
     return Q(owner=user) | Q(lead_ministry__in=coordinated) | Q(pk__in=shared)
+
+
+def starred_ids(user):
+    """The ids of the bills `user` follows with the star (`Follow`), in one query."""
+    return set(Follow.objects.filter(user=user).values_list("bill_id", flat=True))
+
+
+def with_starred(bills, user):
+    """`bills`, each with `starred`: whether `user` follows it with the star (read with the bill, in no query of
+    its own)."""
+    return bills.annotate(starred=Exists(Follow.objects.filter(user=user, bill=OuterRef("pk"))))
 
 
 def followed_milestones(user):

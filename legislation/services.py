@@ -233,7 +233,7 @@ class MilestoneChanges:
         Milestone.history.bulk_history_create(milestones, update=True, batch_size=1000, default_user=self.by,
                                               default_change_reason=self.reason)
         Bill.objects.filter(pk__in={milestone.bill_id for milestone in milestones}).update(updated_at=timezone.now())
-        milestones_changed.send(Milestone, changes=changes)
+        milestones_changed.send(Milestone, changes=changes, by=self.by)
         self.pending = {}
 
 
@@ -266,7 +266,7 @@ def delete_milestone(milestone, *, by, reason="", expected_version=None):
     check_may_change(by, milestone.bill)
     with transaction.atomic():
         _claim_for_milestone(milestone.bill, expected_version)
-        milestone_changed.send(Milestone, milestone=milestone, action="deleted", changed=[])
+        milestone_changed.send(Milestone, milestone=milestone, action="deleted", changed=[], by=by)
         with attributed(milestone, by, reason):
             milestone.delete()
 
@@ -303,7 +303,7 @@ def _save_milestone(milestone, by, reason, update_fields=None):
     action = "added" if milestone._state.adding else "changed"
     with attributed(milestone, by, reason):
         milestone.save(update_fields=update_fields)
-    milestone_changed.send(Milestone, milestone=milestone, action=action, changed=update_fields or [])
+    milestone_changed.send(Milestone, milestone=milestone, action=action, changed=update_fields or [], by=by)
 
 
 def follow(bill, *, by):

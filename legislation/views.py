@@ -14,12 +14,12 @@ from publicrecord.candidates import candidates, confirmation_source
 from . import services
 from .board import BadPlace, bill_filter, board_page, board_stamp, changed_card, more_cards, stage_options
 from .export import bills_for_export, write_csv
-from .forms import FlagForm, IdentifierForm, MilestoneForm, MoveForm, VersionForm
+from .forms import FlagForm, FollowForm, IdentifierForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .identifiers import EXAMPLES, IdentifierKind
 from .models import Bill, Flag, Identifier, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
-from .selectors import may_change, milestones_in_short, with_next_open_milestone
+from .selectors import may_change, milestones_in_short, starred_ids, with_next_open_milestone, with_starred
 
 
 @require_GET
@@ -30,7 +30,8 @@ def board(request):
     template = "legislation/board.html"
     if request.htmx:
         template += "#board"
-    return render(request, template, board_page(request, request.GET, stamp))
+    # The stars are the user's own: drawn beside the kept cards, from one query (templates/legislation/star.html).
+    return render(request, template, {**board_page(request, request.GET, stamp), "starred": starred_ids(request.user)})
 
 
 @require_GET
@@ -42,13 +43,15 @@ def board_column(request, stage):
         context = more_cards(request, request.GET, stage)
     except BadPlace as error:
         return render(request, "400.html", {"message": error.message}, status=400)
-    return render(request, "legislation/board.html#more-cards", context)
+    return render(request, "legislation/board.html#more-cards", {**context, "starred": starred_ids(request.user)})
 
 
-def bill_on_card(key):
+def bill_on_card(key, user=None):
     # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
-    # The next open milestone is read with it, for the card the answer shows (board.one_card).
-    return get_object_or_404(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")), key=key)
+    # The next open milestone is read with it, for the card the answer shows (board.one_card), and with a `user`
+    # whether they follow it (the card's star).
+    bills = with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry"))
+    return get_object_or_404(bills if user is None else with_starred(bills, user), key=key)
 
 
 def back_url(request, default, url=None):
@@ -68,7 +71,8 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
     """
     if request.htmx:
         notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
-        return render(request, "legislation/board.html#moved", changed_card(request, bill, back, notice), status=status)
+        context = {**changed_card(request, bill, back, notice), "starred": {bill.pk} if bill.starred else set()}
+        return render(request, "legislation/board.html#moved", context, status=status)
     if status == 403:
         return render(request, "403.html", {"message": message, "back": back}, status=403)
     (messages.success if status == 200 else messages.error)(request, message)
@@ -86,7 +90,7 @@ def refusal(error):
 @require_http_methods(["GET", "POST"])
 def bill_move(request, key):
     """GET: the move form (in a card's menu, or as a page without JavaScript). POST: the move."""
-    bill = bill_on_card(key)
+    bill = bill_on_card(key, request.user)
     if request.method == "GET":
         return move_form(request, bill)
     back = back_url(request, reverse("board"))
@@ -122,7 +126,7 @@ def move_form(request, bill):
 
 @require_POST
 def bill_flag(request, key):
-    bill = bill_on_card(key)
+    bill = bill_on_card(key, request.user)
     back = back_url(request, reverse("bill-detail", args=[key]))
     form = FlagForm(request.POST)
     if not form.is_valid():
@@ -135,6 +139,28 @@ def bill_flag(request, key):
     flag = Flag(data["flag"]).label
     message = _("“%(flag)s” is set.") if data["on"] else _("“%(flag)s” is lifted.")
     return respond(request, bill, back, message % {"flag": flag})
+
+
+@require_POST
+def bill_follow(request, key):
+    """Follow an item with the star, or stop: the star as it now is (htmx), else back where it was clicked."""
+    bill = get_object_or_404(Bill.objects.only("pk", "key", "short_title"), key=key)
+    back = back_url(request, reverse("bill-detail", args=[key]))
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse(first_error(form), status=400)
+        messages.error(request, first_error(form))
+        return redirect(back)
+    following = form.cleaned_data["follow"]
+    (services.follow if following else services.unfollow)(bill, by=request.user)
+    if request.htmx:
+        context = {"bill": bill, "starred": {bill.pk} if following else set(), "place": form.cleaned_data["place"],
+                   "back": back}
+        return render(request, "legislation/star.html", context)
+    message = _("You follow “%(title)s”.") if following else _("You no longer follow “%(title)s”.")
+    messages.success(request, message % {"title": bill.short_title})
+    return redirect(back)
 
 
 def moved_message(bill):
@@ -181,6 +207,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         rows.append((milestone, form))
     return {
         "bill": bill,
+        "starred": starred_ids(request.user) & {bill.pk},
         "refusal": refusal,
         "saved": saved,
         "changes": changes,

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Delivery, ReminderEmail, ReminderPolicy, ReminderPreference
+from .models import Delivery, FollowNotice, ReminderEmail, ReminderPolicy, ReminderPreference
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,15 +65,27 @@ class EmailStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DeliveryInline(admin.TabularInline):
-    model = Delivery
-    fields = ["milestone", "slot", "planned_date", "due_on", "cancelled_at"]
-    readonly_fields = fields
+class CarriedInline(admin.TabularInline):
+    """What an email carries: shown, never added or edited."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class DeliveryInline(CarriedInline):
+    model = Delivery
+    fields = ["milestone", "slot", "planned_date", "due_on", "cancelled_at"]
+
+
+class NoticeInline(CarriedInline):
+    model = FollowNotice
+    fields = ["bill", "move", "milestone", "created_at", "cancelled_at"]
 
 
 @admin.register(ReminderEmail)
@@ -81,7 +93,7 @@ class ReminderEmailAdmin(ReadOnlyAdmin):
     list_display = ["recipient", "kind", "day", "sent_at", "attempts", "failed_at", "error"]
     list_filter = [EmailStatusFilter, "kind", "day"]
     search_fields = ["recipient__username", "recipient__email"]
-    inlines = [DeliveryInline]
+    inlines = [DeliveryInline, NoticeInline]
     actions = ["send_again"]
 
     @admin.action(description=_("Try the selected given-up emails again"))
@@ -108,3 +120,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["slot", "due_on"]
     list_select_related = ["milestone__bill", "recipient", "email__recipient"]
     search_fields = ["milestone__bill__key", "recipient__username"]
+
+
+@admin.register(FollowNotice)
+class FollowNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["bill", "move", "milestone", "recipient", "created_at", "email", "cancelled_at"]
+    ordering = ["-created_at", "-id"]
+    list_filter = ["created_at"]
+    list_select_related = ["bill", "move", "milestone", "recipient", "email__recipient"]
+    search_fields = ["bill__key", "recipient__username"]

@@ -1,8 +1,9 @@
 """Reminders of milestone deadlines: the policy, each user's choice, and what was sent.
 
 The database is the reminders' memory. A `Delivery` says that one recipient is
-due one reminder of one milestone; the `ReminderEmail` that carries it says
-whether it went out. Unique constraints on both make a second copy impossible,
+due one reminder of one milestone, a `FollowNotice` that a follower is to hear
+of one change of an item they follow; the `ReminderEmail` that carries either
+says whether it went out. Unique constraints on both make a second copy impossible,
 whatever the workers and schedulers do; see `sweep.py` for how they are used.
 """
 
@@ -15,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from legislation.models import Milestone
+from legislation.models import Bill, Milestone, Move
 
 
 def parse_days(text):
@@ -118,6 +119,7 @@ class ReminderEmail(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("digest")
         SINGLE = "single", _("single reminder")
+        NOTICE = "notice", _("change of a followed item")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, verbose_name=_("recipient"), related_name="reminder_emails"
@@ -193,6 +195,49 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.milestone} ({self.slot}) → {self.recipient}"
+
+
+class FollowNotice(models.Model):
+    """A change of an item that `recipient` follows (the star): one move, or one new milestone.
+
+    Written in the change's own transaction (`following.py`), whoever made it;
+    never for the one who made it. Sent by the sweep like a reminder: in the
+    recipient's digest or in an email of its own. The unique constraints keep a
+    follower from hearing of one change twice.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, verbose_name=_("recipient"), related_name="follow_notices"
+    )
+    bill = models.ForeignKey(Bill, models.CASCADE, verbose_name=_("bill"), related_name="+")
+    move = models.ForeignKey(Move, models.CASCADE, verbose_name=_("move"), related_name="+", null=True, blank=True)
+    milestone = models.ForeignKey(
+        Milestone, models.CASCADE, verbose_name=_("milestone"), related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    email = models.ForeignKey(
+        ReminderEmail, models.SET_NULL, verbose_name=_("email"), related_name="notices", null=True, blank=True
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change of a followed item")
+        verbose_name_plural = _("changes of followed items")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(move=None) ^ models.Q(milestone=None), name="notice_of_a_move_or_a_milestone"
+            ),
+            models.UniqueConstraint(fields=["recipient", "move"], name="one_notice_per_move"),
+            models.UniqueConstraint(fields=["recipient", "milestone"], name="one_notice_per_milestone"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"], condition=models.Q(email=None, cancelled_at=None), name="pending_notices"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.move or self.milestone} → {self.recipient}"
 
 
 class SweepLock(models.Model):

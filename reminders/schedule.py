@@ -2,13 +2,18 @@
 
 A milestone planned on day P has reminders "before-N" on P - N for each N of
 the policy, "day" on P, and "overdue-K" on P + K × the overdue interval. None
-falls on a weekend: a warning due on a Saturday or Sunday goes out on the
-Friday before (one needs to know before the weekend), an overdue reminder on
-the Monday after (nagging can wait).
+falls on a day off: a weekend or a Dutch public holiday (Koningsdag, Tweede
+Paasdag, Hemelvaartsdag, Tweede Pinksterdag, the Christmas days, …, as the
+`holidays` package lists them for the Netherlands). A warning due on a day off
+goes out on the working day before (one needs to know before the long
+weekend), an overdue reminder on the working day after (nagging can wait).
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
 
 ONE_DAY = dt.timedelta(days=1)
 SATURDAY = 5
@@ -20,14 +25,26 @@ class Slot:
     due_on: dt.date
 
 
-def friday_before(day):
-    while day.weekday() >= SATURDAY:
+@lru_cache(maxsize=64)
+def public_holidays(year):
+    """The Dutch public holidays of `year`, as dates."""
+    return frozenset(holidays.country_holidays("NL", years=year, categories=holidays.PUBLIC))
+
+
+def is_day_off(day):
+    return day.weekday() >= SATURDAY or day in public_holidays(day.year)
+
+
+def working_day_before(day):
+    """`day`, or the last working day before it."""
+    while is_day_off(day):
         day -= ONE_DAY
     return day
 
 
-def monday_after(day):
-    while day.weekday() >= SATURDAY:
+def working_day_after(day):
+    """`day`, or the first working day after it."""
+    while is_day_off(day):
         day += ONE_DAY
     return day
 
@@ -47,12 +64,12 @@ def current_slot(planned, day, days_before, overdue_every):
     """
     weeks = (day - planned).days // overdue_every
     for k in range(weeks, 0, -1):
-        due = monday_after(planned + k * dt.timedelta(days=overdue_every))
+        due = working_day_after(planned + k * dt.timedelta(days=overdue_every))
         if due <= day:
             return Slot(f"overdue-{k}", due)
     latest = None
     for name, due in [*((f"before-{n}", planned - n * ONE_DAY) for n in days_before), ("day", planned)]:
-        due = friday_before(due)
+        due = working_day_before(due)
         if due <= day:
             latest = Slot(name, due)
     return latest

@@ -10,8 +10,10 @@ nothing but the moment a reminder goes out:
 2. Each reminder due today becomes a `Delivery` row; the unique constraint
    makes recording it twice impossible. Pending ones that are no longer due
    (met, date changed, replaced by a later reminder) are cancelled.
-3. Pending deliveries are put in emails: one digest a day per recipient (the
-   unique constraint on recipient and day enforces it) or one email each.
+3. Pending deliveries, and the pending notices of changes to followed items
+   (`FollowNotice`, written when the change was made), are put in emails: one
+   digest a day per recipient (the unique constraint on recipient and day
+   enforces it) or one email each.
 4. Emails are claimed with a compare-and-set and a lease, sent, and marked
    sent. A claim left by a killed worker expires and the email is sent by a
    later sweep; a failed send is retried with backoff, then given up on and
@@ -39,8 +41,8 @@ from legislation.policy import END_STATES
 from legislation.selectors import coordinators_by_ministry, reminder_recipients
 from tracker.sweeping import after_failure
 
-from .emails import DELIVERY_FIELDS, reminder_message
-from .models import Delivery, Mode, ReminderEmail, ReminderPolicy, SweepLock
+from .emails import DELIVERY_FIELDS, NOTICE_FIELDS, reminder_message
+from .models import Delivery, FollowNotice, Mode, ReminderEmail, ReminderPolicy, SweepLock
 from .schedule import current_slot, reminder_day
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class SweepReport:
     due: int = 0
     recorded: int = 0
     cancelled: int = 0
+    notices: int = 0
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -71,6 +74,7 @@ class SweepReport:
             return "Another sweep is running; nothing done."
         return (
             f"{self.due} reminders due, {self.recorded} new, {self.cancelled} cancelled; "
+            f"{self.notices} changes of followed items to tell; "
             f"{self.sent} emails sent, {self.retrying} to retry, {self.failed} given up."
         )
 
@@ -93,7 +97,8 @@ def _sweep(lock):
     due, modes = due_reminders(policy, day)
     report.due = len(due)
     pending = _record(due, report)
-    _put_in_emails(pending, modes, day)
+    notices = _pending_notices(modes, report)
+    _put_in_emails(pending, notices, modes, day)
     _send_claimable(due, lock, report)
     return report
 
@@ -193,14 +198,28 @@ def _record(due, report):
     return pending
 
 
-def _put_in_emails(pending, modes, day):
-    """Give each pending delivery an email: today's digest of its recipient, or one of its own.
+def _pending_notices(modes, report):
+    """The notices not yet in an email, as (pk, recipient); those of recipients who want no email are cancelled."""
+    pending, unwanted = [], []
+    for pk, recipient in FollowNotice.objects.filter(email=None, cancelled_at=None).values_list("pk", "recipient_id"):
+        if recipient in modes:
+            pending.append((pk, recipient))
+        else:
+            unwanted.append(pk)
+    for start in range(0, len(unwanted), ROWS_PER_QUERY):
+        FollowNotice.objects.filter(pk__in=unwanted[start : start + ROWS_PER_QUERY]).update(cancelled_at=timezone.now())
+    report.notices = len(pending)
+    return pending
 
-    A digest gets its deliveries when it is claimed, so that nothing joins an
-    email that another worker is sending. A recipient whose digest already
-    went out today waits for tomorrow's.
+
+def _put_in_emails(pending, notices, modes, day):
+    """Give each pending delivery and notice an email: today's digest of its recipient, or one of its own.
+
+    A digest gets its deliveries and notices when it is claimed, so that nothing
+    joins an email that another worker is sending. A recipient whose digest
+    already went out today waits for tomorrow's.
     """
-    digest_for = {recipient for _, recipient in pending if modes.get(recipient) == Mode.DIGEST}
+    digest_for = {recipient for _, recipient in pending + notices if modes.get(recipient) == Mode.DIGEST}
     if digest_for:
         waiting = set(
             ReminderEmail.objects.filter(
@@ -214,13 +233,15 @@ def _put_in_emails(pending, modes, day):
             ],
             ignore_conflicts=True,
         )
-    for pk, recipient in pending:
-        if modes.get(recipient) != Mode.IMMEDIATE:
-            continue
-        with transaction.atomic():
-            email = ReminderEmail.objects.create(recipient_id=recipient, kind=ReminderEmail.Kind.SINGLE, day=day)
-            if not Delivery.objects.filter(pk=pk, email=None).update(email=email):
-                transaction.set_rollback(True)  # another sweep gave it an email first
+    for rows, model, kind in ((pending, Delivery, ReminderEmail.Kind.SINGLE),
+                              (notices, FollowNotice, ReminderEmail.Kind.NOTICE)):
+        for pk, recipient in rows:
+            if modes.get(recipient) != Mode.IMMEDIATE:
+                continue
+            with transaction.atomic():
+                email = ReminderEmail.objects.create(recipient_id=recipient, kind=kind, day=day)
+                if not model.objects.filter(pk=pk, email=None).update(email=email):
+                    transaction.set_rollback(True)  # another sweep gave it an email first
 
 
 def _claimable(now):
@@ -240,39 +261,44 @@ def _send_claimable(due, lock, report):
         # The compare-and-set: an email claimed by another sweep in between is not updated, so not ours.
         _claimable(now).filter(pk__in=batch).update(claim=claim, claimed_until=until, attempts=F("attempts") + 1)
         emails = list(ReminderEmail.objects.filter(claim=claim, claimed_until=until).select_related("recipient"))
-        # A digest takes its recipient's pending deliveries only once claimed: nothing joins an email being sent.
+        # A digest takes its recipient's pending deliveries and notices only once claimed: nothing joins an email
+        # being sent.
         digests = {email.recipient_id: email.pk for email in emails if email.kind == ReminderEmail.Kind.DIGEST}
         if digests:
-            Delivery.objects.filter(email=None, cancelled_at=None, recipient__in=digests).update(
-                email=Case(*(When(recipient=recipient, then=pk) for recipient, pk in digests.items()))
-            )
-        carried = defaultdict(list)
-        for row in (
-            Delivery.objects.filter(email__in=emails, cancelled_at=None)
-            .order_by("planned_date", "milestone__bill__key", "pk")
-            .values(*DELIVERY_FIELDS)
-        ):
-            carried[row["email_id"]].append(row)
+            for model in (Delivery, FollowNotice):
+                model.objects.filter(email=None, cancelled_at=None, recipient__in=digests).update(
+                    email=Case(*(When(recipient=recipient, then=pk) for recipient, pk in digests.items()))
+                )
+        carried = _carried(Delivery, DELIVERY_FIELDS, emails, ("planned_date", "milestone__bill__key", "pk"))
+        told = _carried(FollowNotice, NOTICE_FIELDS, emails, ("bill__key", "created_at", "pk"))
         for email in emails:
             if timezone.now() > until - LEASE_MARGIN:
                 # Too late to send safely under this claim: let the next sweep take the rest.
                 _release(claim, until)
                 return
-            _send(email, carried[email.pk], due, claim, report)
+            _send(email, carried[email.pk], told[email.pk], due, claim, report)
 
 
-def _send(email, deliveries, due, claim, report):
+def _carried(model, fields, emails, order):
+    """The rows of `model` (deliveries or notices) that `emails` carry: {email id: [row, ...]}."""
+    carried = defaultdict(list)
+    for row in model.objects.filter(email__in=emails, cancelled_at=None).order_by(*order).values(*fields):
+        carried[row["email_id"]].append(row)
+    return carried
+
+
+def _send(email, deliveries, notices, due, claim, report):
     live = [d for d in deliveries if (d["milestone_id"], d["recipient_id"], d["planned_date"], d["slot"]) in due]
     stale = {d["pk"] for d in deliveries} - {d["pk"] for d in live}
     if stale:
         Delivery.objects.filter(pk__in=stale).update(cancelled_at=timezone.now())
         report.cancelled += len(stale)
-    if not live:
+    if not live and not notices:
         # Everything it carried was met or replaced while it waited: the email has nothing to say.
         ReminderEmail.objects.filter(pk=email.pk, claim=claim).delete()
         return
     try:
-        reminder_message(email, live).send()
+        reminder_message(email, live, notices).send()
     except Exception as error:
         _failed(email, claim, error, report)
         return

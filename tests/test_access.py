@@ -71,6 +71,8 @@ def urls_for(bill):
         "identifier-add": (reverse("identifier-add", args=[bill.key]), [{"kind": "dossier", "value": "36547"}]),
         "identifier-remove": (reverse("identifier-remove", args=[bill.key, identifier.pk]), [{}]),
         "candidate-confirm": (reverse("candidate-confirm", args=[bill.key, 1]), [{}]),
+        # Following (the star) changes no bill: anyone who may look may (tests/test_following.py).
+        "bill-follow": (reverse("bill-follow", args=[bill.key]), []),
         "reminder-settings": (reverse("reminder-settings"), []),
         "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
         # One's own API tokens: making one changes no bill.
