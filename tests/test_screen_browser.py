@@ -142,6 +142,10 @@ def test_a_keyboard_only_move_leaves_the_focus_on_the_moved_card(open_page, scre
     assert focused(page)["id"] == "board"
     page.locator(f"#card-{bill.key} .card-title").focus()
     page.keyboard.press("Tab")  # to the card's "Move"
+    # A poll that redraws the board now leaves the focus on "Move", not on the card's title.
+    page.evaluate("htmx.ajax('GET', '/', {source: '#board', target: '#board', swap: 'outerHTML'})")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(f"#card-{bill.key} details.move summary")).to_be_focused()
     page.keyboard.press("Enter")  # opens its menu, fetched then
     select = page.locator(f"#card-{bill.key} select")
     expect(select).to_have_value("gepubliceerd")

@@ -65,18 +65,22 @@
     if (event.detail.requestConfig.elt === board && busy(board)) event.detail.shouldSwap = false;
   });
 
-  // A board redrawn by polling keeps the keyboard focus on the card it was on.
-  var focusedCard = null;
+  // A board redrawn by polling keeps the keyboard focus where it was: on the same control of the same
+  // card (its title, its "Move", its star), so that the next key press does what the user meant.
+  var CONTROLS = "a[href], button, summary, select, textarea, input";
+  var focused = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.target.id !== "board" || !event.detail.shouldSwap) return;
     var card = document.activeElement && document.activeElement.closest(".card");
-    focusedCard = card && card.id;
+    var controls = card && Array.from(card.querySelectorAll(CONTROLS));
+    focused = card && { card: card.id, control: controls.indexOf(document.activeElement) };
   });
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target.id !== "board" || !focusedCard) return;
-    var title = document.querySelector("#" + focusedCard + " .card-title");
-    focusedCard = null;
-    if (title) title.focus();
+    if (event.detail.target.id !== "board" || !focused) return;
+    var card = document.getElementById(focused.card);
+    var control = card && (card.querySelectorAll(CONTROLS)[focused.control] || card.querySelector(".card-title"));
+    focused = null;
+    if (control) control.focus();
   });
 
   // A card that comes back with a message among the end states must not stay folded away.
