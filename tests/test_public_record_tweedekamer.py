@@ -44,7 +44,11 @@ def test_the_submission_moves_the_bill_to_the_tweede_kamer_citing_the_document(t
                         "Advies Afdeling advisering Raad van State en Nader rapport": "recorded"}
     client.force_login(alice)
     page = client.get(reverse("bill-detail", kwargs={"key": bill.key})).content.decode()
-    assert "openbare bron" in page
+    moves = page[page.index('<ol class="history">'):page.index("</ol>", page.index('<ol class="history">'))]
+    assert "openbare bron" in moves  # who moved it
+    changes = page[page.index('<table class="changes">'):]
+    assert "<td>openbare bron</td>" in changes
+    assert changes.count("gegevensbestanden van het register") == 1  # only the test creating the bill
 
 
 def test_a_planned_plenary_debate_becomes_a_planned_milestone_that_follows_a_new_date(tk, linked):
