@@ -241,7 +241,9 @@ def document_finding(value, document):
 
 
 def bill_page(value):
-    return f"https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?cfg=wetsvoorsteldetails&qry=wetsvoorstel%3A{value}"
+    """The bill's page on tweedekamer.nl, where its decisions and debates are listed."""
+    return ("https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail"
+            f"?cfg=wetsvoorsteldetails&qry=wetsvoorstel%3A{value}")
 
 
 def decision_finding(value, case, decision):
