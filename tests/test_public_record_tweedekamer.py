@@ -44,7 +44,11 @@ def test_the_submission_moves_the_bill_to_the_tweede_kamer_citing_the_document(t
                         "Advies Afdeling advisering Raad van State en Nader rapport": "recorded"}
     client.force_login(alice)
     page = client.get(reverse("bill-detail", kwargs={"key": bill.key})).content.decode()
-    assert "openbare bron" in page
+    moves = page[page.index('<ol class="history">'):page.index("</ol>", page.index('<ol class="history">'))]
+    assert "openbare bron" in moves  # who moved it
+    changes = page[page.index('<table class="changes">'):]
+    assert "<td>openbare bron</td>" in changes
+    assert changes.count("gegevensbestanden van het register") == 1  # only the test creating the bill
 
 
 def test_a_planned_plenary_debate_becomes_a_planned_milestone_that_follows_a_new_date(tk, linked):
@@ -114,7 +118,11 @@ def test_the_syncfeed_is_paged_by_skiptoken_and_lists_every_dossier_for_matching
     assert set(listed) == {"36546", "36700", "36610-R2190"}  # the deleted entry is left out
     assert listed["36700"].title == "Implementatie van de richtlijn (EU) 2022/2555 (Cyberbeveiligingswet)"
     assert (listed["36546"].ministry, listed["36546"].ministry_name) == (jenv, "minister van Justitie en Veiligheid")
-    assert listed["36700"].ministry is None
+    # The feed's other dossiers: whose first signatory one more request asks for.
+    assert listed["36700"].ministry == jenv
+    assert listed["36610-R2190"].ministry.code == "VRO"
+    (signatories,) = [request for request in tk.asked("/OData/v4/2.0/Kamerstukdossier") if "$select" in request.args]
+    assert "(Nummer eq 36610 and Toevoeging eq 'R2190')" in signatories.args["$filter"]
 
 
 def test_old_records_re_emitted_change_nothing(tk, linked, alice):

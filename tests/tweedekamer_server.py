@@ -30,6 +30,8 @@ class Gegevensmagazijn:
         return Response((RECORDINGS / name).read_bytes(), content_type="application/atom+xml; charset=utf-8")
 
     def dossier(self, request):
+        if "$select" in request.args:  # who signed the feed's other dossiers
+            return Response((RECORDINGS / "dossiers-signatories.json").read_bytes(), content_type="application/json")
         number = re.search(r"Nummer eq (\d+)", request.args["$filter"])[1]
         name = self.dossiers.get(number)
         body = (RECORDINGS / name).read_bytes() if name else b'{"value": []}'

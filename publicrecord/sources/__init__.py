@@ -10,6 +10,8 @@ The contract of a source module (`publicrecord.sync.SOURCES` lists them):
   text the source's last successful `Reading` returned ("" the first time).
   Each `Finding` names its document by an id that stays the same whenever
   the source sends it again; the sync applies each document to an item once.
+  A planned date that may move (`planned=True`) is named `<event id>@<date>`:
+  a new date is then a new document, and moves the same planned milestone.
 
 A source is given the identifiers the register links (`legislation.Identifier`,
 by kind) and where its last successful read stopped (`SourceState.cursor`). It

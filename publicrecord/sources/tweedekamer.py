@@ -39,6 +39,8 @@ TK = "{http://www.tweedekamer.nl/xsd/tkData/v1-0}"
 NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 # The feed sends 250 changes a page; a run reads at most this many pages and goes on from there next time.
 PAGES_PER_RUN = 20
+# The dossiers of the feed whose first signatory a run asks for (one request), for candidate matching.
+SIGNATORIES_PER_RUN = 25
 # A linked dossier is read again after this long even when the feed did not show it.
 REREAD_AFTER = timedelta(days=1)
 
@@ -71,6 +73,7 @@ def read(http, identifiers, cursor):
     for value in sorted(linked):
         if value in changed or value not in known or known[value] < stale:
             findings.extend(read_dossier(http, value))
+    keep_signatories(http, sorted(changed - linked))
     return Reading(findings=findings, cursor=cursor)
 
 
@@ -181,17 +184,41 @@ def read_dossier(http, value):
 def keep_read_dossier(dossier, value, cases):
     """Keep the dossier as read, with the ministry of its first signatory where it names one of ours."""
     number, addition = dossier["Nummer"], dossier.get("Toevoeging") or ""
+    Dossier.objects.update_or_create(
+        number=number, addition=addition,
+        defaults={"title": dossier.get("Titel") or "", "url": dossier_url(number, addition),
+                  "tk_id": dossier["Id"], **signed_by(cases), "updated_at": timezone.now()},
+    )
+
+
+def signed_by(cases):
+    """The first signatory of a bill's Zaak as the record writes it, and the ministry of ours it names."""
     signatory = next((actor.get("Functie") or "" for case in cases for actor in case.get("ZaakActor") or []
                       if actor.get("Relatie") == "Indiener"), "")
     # The longest name that fits, so that "Binnenlandse Zaken en Koninkrijksrelaties" wins over a shorter one.
     ministry = next((ministry for ministry in sorted(Ministry.objects.all(), key=lambda m: -len(m.name))
                      if ministry.name and ministry.name.lower() in signatory.lower()), None)
-    Dossier.objects.update_or_create(
-        number=number, addition=addition,
-        defaults={"title": dossier.get("Titel") or "", "url": dossier_url(number, addition),
-                  "tk_id": dossier["Id"], "ministry": ministry, "ministry_name": signatory[:200],
-                  "updated_at": timezone.now()},
-    )
+    return {"ministry": ministry, "ministry_name": signatory[:200]}
+
+
+def keep_signatories(http, values):
+    """Ask, in one request, who signed the feed's dossiers not yet known to have a signatory; keep it."""
+    unsigned = [dossier for dossier in Dossier.objects.filter(ministry_name="")
+                if dossier.value in set(values)][:SIGNATORIES_PER_RUN]
+    if not unsigned:
+        return
+    clauses = " or ".join(
+        f"(Nummer eq {dossier.number} and Toevoeging eq " + (f"'{dossier.addition}')" if dossier.addition else "null)")
+        for dossier in unsigned)
+    rows = odata(http, "Kamerstukdossier", **{
+        "$filter": f"({clauses}) and Verwijderd eq false", "$select": "Id,Nummer,Toevoeging",
+        "$expand": "Zaak($filter=Verwijderd eq false and (Soort eq 'Wetgeving' or Soort eq 'Initiatiefwetgeving');"
+                   "$select=Soort;$expand=ZaakActor($select=Relatie,ActorNaam,Functie))"})
+    for row in rows:
+        cases = [case for case in row.get("Zaak") or [] if case.get("Soort") in BILL_CASES]
+        if cases:
+            Dossier.objects.filter(number=row["Nummer"], addition=row.get("Toevoeging") or "").update(
+                **signed_by(cases))
 
 
 def day(stamp):
@@ -214,7 +241,9 @@ def document_finding(value, document):
 
 
 def bill_page(value):
-    return f"https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?cfg=wetsvoorsteldetails&qry=wetsvoorstel%3A{value}"
+    """The bill's page on tweedekamer.nl, where its decisions and debates are listed."""
+    return ("https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail"
+            f"?cfg=wetsvoorsteldetails&qry=wetsvoorstel%3A{value}")
 
 
 def decision_finding(value, case, decision):
