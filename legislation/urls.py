@@ -26,7 +26,7 @@ urlpatterns = [
     path("register/<key:key>/", views.bill_detail, name="bill-detail"),
     path("register/<key:key>/move/", views.bill_move, name="bill-move"),
     path("register/<key:key>/flag/", views.bill_flag, name="bill-flag"),
-    path("register/<key:key>/follow/", views.bill_follow, name="bill-follow"),
     path("register/<key:key>/milestones/", views.milestone_add, name="milestone-add"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone-edit"),
+    path("follow/", views.follow, name="bill-follow"),
 ]

@@ -62,7 +62,7 @@ def urls_for(bill):
         "milestone-add": (reverse("milestone-add", args=[bill.key]), [{"new-kind": "overig", "new-precision": "day", "new-planned_date": "2030-01-01"}]),
         "milestone-edit": (reverse("milestone-edit", args=[milestone.pk]), [{f"m{milestone.pk}-kind": "indiening_tk", f"m{milestone.pk}-precision": "day", f"m{milestone.pk}-planned_date": "2030-01-01", "version": bill.version}]),
         # Following (the star) changes no bill: anyone who may look may (tests/test_following.py).
-        "bill-follow": (reverse("bill-follow", args=[bill.key]), []),
+        "bill-follow": (reverse("bill-follow"), []),
         "reminder-settings": (reverse("reminder-settings"), []),
         "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
         # One's own API tokens: making one changes no bill.
