@@ -150,7 +150,8 @@ def test_a_sweep_that_loses_the_race_for_the_claim_sends_nothing(bill, erin, mov
 
 HTMX = {"HX-Request": "true"}
 STAR = re.compile(
-    r'<button type="submit" form="(?P<form>[\w-]+)" class="star-button" id="star-(?P<place>\w+)-(?P<key>[^"]+)".*?</button>',
+    r'<button type="submit" form="(?P<form>[\w-]+)" class="star-button" id="star-(?P<place>\w+)-(?P<key>[^"]+)"'
+    r".*?</button>",
     re.S,
 )
 
