@@ -40,10 +40,20 @@ class FlagForm(forms.Form):
 
 
 class FollowForm(forms.Form):
-    """The star: follow ("1") or stop ("0"), and where the star was clicked (a card or a detail page)."""
+    """The star: the key of the item to follow or to stop following, and where the star is (a card or a detail page).
 
-    follow = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
-    place = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")])
+    The star's button says which by its name, so that the cards of a board can share one form.
+    """
+
+    follow = forms.CharField(required=False, max_length=50)
+    unfollow = forms.CharField(required=False, max_length=50)
+    place = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")], required=False, initial="detail")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("follow")) == bool(data.get("unfollow")):
+            raise forms.ValidationError(_("Say which item to follow, or to stop following."))
+        return data
 
 
 def period_start(day, precision):

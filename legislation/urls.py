@@ -26,10 +26,10 @@ urlpatterns = [
     path("register/<key:key>/", views.bill_detail, name="bill-detail"),
     path("register/<key:key>/move/", views.bill_move, name="bill-move"),
     path("register/<key:key>/flag/", views.bill_flag, name="bill-flag"),
-    path("register/<key:key>/follow/", views.bill_follow, name="bill-follow"),
     path("register/<key:key>/milestones/", views.milestone_add, name="milestone-add"),
     path("register/<key:key>/identifiers/", views.identifier_add, name="identifier-add"),
     path("register/<key:key>/identifiers/<int:pk>/remove/", views.identifier_remove, name="identifier-remove"),
     path("register/<key:key>/candidates/<int:pk>/", views.candidate_confirm, name="candidate-confirm"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone-edit"),
+    path("follow/", views.follow, name="bill-follow"),
 ]

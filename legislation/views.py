@@ -142,21 +142,23 @@ def bill_flag(request, key):
 
 
 @require_POST
-def bill_follow(request, key):
+def follow(request):
     """Follow an item with the star, or stop: the star as it now is (htmx), else back where it was clicked."""
-    bill = get_object_or_404(Bill.objects.only("pk", "key", "short_title"), key=key)
-    back = back_url(request, reverse("bill-detail", args=[key]))
     form = FollowForm(request.POST)
     if not form.is_valid():
         if request.htmx:
             return HttpResponse(first_error(form), status=400)
         messages.error(request, first_error(form))
-        return redirect(back)
-    following = form.cleaned_data["follow"]
+        return redirect(back_url(request, reverse("board")))
+    following = bool(form.cleaned_data["follow"])
+    key = form.cleaned_data["follow"] or form.cleaned_data["unfollow"]
+    bill = get_object_or_404(Bill.objects.only("pk", "key", "short_title"), key=key)
+    back = back_url(request, reverse("bill-detail", args=[key]))
     (services.follow if following else services.unfollow)(bill, by=request.user)
     if request.htmx:
-        context = {"bill": bill, "starred": {bill.pk} if following else set(), "place": form.cleaned_data["place"],
-                   "back": back}
+        place = form.cleaned_data["place"] or "detail"
+        context = {"bill": bill, "starred": {bill.pk} if following else set(), "place": place,
+                   "form": "stars" if place == "card" else "stars-detail"}
         return render(request, "legislation/star.html", context)
     message = _("You follow “%(title)s”.") if following else _("You no longer follow “%(title)s”.")
     messages.success(request, message % {"title": bill.short_title})

@@ -72,7 +72,7 @@ def urls_for(bill):
         "identifier-remove": (reverse("identifier-remove", args=[bill.key, identifier.pk]), [{}]),
         "candidate-confirm": (reverse("candidate-confirm", args=[bill.key, 1]), [{}]),
         # Following (the star) changes no bill: anyone who may look may (tests/test_following.py).
-        "bill-follow": (reverse("bill-follow", args=[bill.key]), []),
+        "bill-follow": (reverse("bill-follow"), []),
         "reminder-settings": (reverse("reminder-settings"), []),
         "reminder-calendar-renew": (reverse("reminder-calendar-renew"), []),
         # One's own API tokens: making one changes no bill.

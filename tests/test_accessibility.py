@@ -89,12 +89,18 @@ def test_the_apps_pages_pass_axe(audit, live_server):
     card.locator("summary").click()
     expect(card.locator("select[name=stage]")).to_be_visible()
     audit("board with a move menu open")
+    star = card.locator(".star-button")
+    star.click()  # follow it: the star is drawn anew, and keeps the focus
+    expect(star).to_have_attribute("aria-pressed", "true")
+    expect(star).to_be_focused()
+    audit("board with a followed item")
     card.locator(".card-title").click()
     expect(page.locator("#panel #detail")).to_be_visible()
     audit("detail panel")
     for name, path in [
         ("board filtered", "/?ministry=JenV&overdue=on"),
         ("board in swimlanes", "/?lanes=ministry"),
+        ("board of followed items", "/?followed=on"),
         ("detail page", f"/register/{bill.key}/"),
         ("register", "/register/"),
         ("overview", "/overzicht/"),

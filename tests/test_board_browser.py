@@ -84,7 +84,7 @@ def test_a_move_that_needs_a_reason_asks_for_it(page):
     expect(reason).to_be_visible()
     expect(card(page, bill.key).locator(".notice")).to_contain_text("vraagt om een reden")
     reason.fill("De Raad van State adviseert het voorstel niet in te dienen")
-    card(page, bill.key).locator("button[type=submit]").click()
+    card(page, bill.key).locator("details.move button[type=submit]").click()
     expect_in_column(page, bill, "voorbereiding")
     assert bill.moves.get().reason.startswith("De Raad van State")
 

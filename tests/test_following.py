@@ -149,8 +149,11 @@ def test_a_sweep_that_loses_the_race_for_the_claim_sends_nothing(bill, erin, mov
 # The star on the board and the detail page, and the board's "followed" filter
 
 HTMX = {"HX-Request": "true"}
-STAR = re.compile(r'<button type="submit" class="star-button" id="star-(?P<place>\w+)-(?P<key>[^"]+)".*?</button>',
-                  re.S)
+STAR = re.compile(
+    r'<button type="submit" form="(?P<form>[\w-]+)" class="star-button" id="star-(?P<place>\w+)-(?P<key>[^"]+)"'
+    r".*?</button>",
+    re.S,
+)
 
 
 def stars(response, place="card"):
@@ -184,34 +187,40 @@ def test_the_star_is_each_users_own_though_the_card_is_kept_for_all(client, dave
 
 def test_the_star_follows_and_unfollows_with_htmx(client, dave, bill):
     client.force_login(dave)
-    url = reverse("bill-follow", args=[bill.key])
-    answer = client.post(url, {"follow": "1", "place": "card", "next": "/?q=x"}, headers=HTMX)
+    url = reverse("bill-follow")
+    answer = client.post(url, {"follow": bill.key, "place": "card"}, headers=HTMX)
     assert answer.status_code == 200 and "<html" not in answer.content.decode()
     assert stars(answer) == {bill.key: ("true", "Volg Volgwet", "Volg niet meer Volgwet")}
     assert list(dave.follows.values_list("bill__key", flat=True)) == [bill.key]
-    answer = client.post(url, {"follow": "0", "place": "detail", "next": "/"}, headers=HTMX)
+    answer = client.post(url, {"unfollow": bill.key, "place": "detail"}, headers=HTMX)
     assert stars(answer, "detail") == {bill.key: ("false", "Volg Volgwet", "Volg Volgwet")}
     assert not dave.follows.exists()
 
 
 def test_without_javascript_the_star_is_a_form_that_returns_where_it_was(client, dave, bill):
     client.force_login(dave)
-    url = reverse("bill-follow", args=[bill.key])
-    answer = client.post(url, {"follow": "1", "place": "card", "next": "/?chapter=H8"})
+    url = reverse("bill-follow")
+    board = client.get(reverse("board"), {"chapter": "H8"}).content.decode()
+    assert '<form id="stars" method="post" action="/follow/" hidden>' in board  # the form the cards' stars post
+    assert '<input type="hidden" name="next" value="/?chapter=H8">' in board
+    answer = client.post(url, {"follow": bill.key, "next": "/?chapter=H8"})
     assert answer.status_code == 302 and answer.url == "/?chapter=H8"
     page = client.get(answer.url)
     assert "U volgt “Volgwet”." in page.content.decode()
-    answer = client.post(url, {"follow": "0", "place": "detail", "next": "https://elsewhere.example/"})
+    answer = client.post(url, {"unfollow": bill.key, "next": "https://elsewhere.example/"})
     assert answer.url == reverse("bill-detail", args=[bill.key])  # not to another site
     assert not dave.follows.exists()
 
 
 def test_a_bad_star_changes_nothing_and_says_why(client, dave, bill):
     client.force_login(dave)
-    answer = client.post(reverse("bill-follow", args=[bill.key]), {"follow": "ja", "place": "card"}, headers=HTMX)
-    assert answer.status_code == 400 and "ja" in answer.content.decode()
+    url = reverse("bill-follow")
+    for data in ({"place": "card"}, {"follow": bill.key, "unfollow": bill.key}, {"follow": bill.key, "place": "x"}):
+        answer = client.post(url, data, headers=HTMX)
+        assert answer.status_code == 400
+    assert "Zeg welk item u wilt volgen" in client.post(url, {"place": "card"}, headers=HTMX).content.decode()
     assert not dave.follows.exists()
-    assert client.post(reverse("bill-follow", args=["X9999"]), {"follow": "1", "place": "card"}).status_code == 404
+    assert client.post(url, {"follow": "X9999"}).status_code == 404
 
 
 def test_the_detail_page_has_the_star(client, dave, bill):

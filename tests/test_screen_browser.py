@@ -184,6 +184,6 @@ def test_a_move_that_needs_a_reason_puts_the_focus_in_the_reason(open_page):
     select = page.locator(f"#card-{bill.key} select")
     expect(select).to_be_visible()
     select.select_option("voorbereiding")  # back: the rules ask why
-    page.locator(f"#card-{bill.key} button[type=submit]").focus()
+    page.locator(f"#card-{bill.key} details.move button[type=submit]").focus()
     page.keyboard.press("Enter")
     expect(page.locator(f"#card-{bill.key} textarea[name=reason]")).to_be_focused()
