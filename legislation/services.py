@@ -27,7 +27,7 @@ from .policy import (
     flag_field,
     is_forward,
 )
-from .selectors import may_change
+from .selectors import may_change, may_have_open_milestones
 from .signals import bill_moved, milestone_changed, milestones_changed
 
 
@@ -161,10 +161,9 @@ def move_bill(bill, to_stage, *, by=None, reason="", source="", occurred_on=None
         move = Move.objects.create(bill=bill, from_stage=position.stage, to_stage=to_stage, reading=reading,
                                    occurred_on=occurred_on, moved_by=by, reason=reason, source=source, origin=origin)
         bill_moved.send(Move, move=move)
-        if is_forward(position, to_stage, reading):
-            for milestone in bill.milestones.filter(
-                kind__in=MILESTONES_MET_BY.get(to_stage, ()), actual_date__isnull=True
-            ):
+        met = MILESTONES_MET_BY.get(to_stage, ())
+        if is_forward(position, to_stage, reading) and may_have_open_milestones(bill, met):
+            for milestone in bill.milestones.filter(kind__in=met, actual_date__isnull=True):
                 milestone.actual_date = occurred_on
                 _save_milestone(milestone, by, reason, ["actual_date"])
     return move

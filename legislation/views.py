@@ -15,7 +15,7 @@ from .forms import FlagForm, MilestoneForm, MoveForm, VersionForm
 from .history import bill_history, may_revert
 from .models import Bill, Flag, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
-from .selectors import may_change, milestones_in_short, with_next_open_milestone
+from .selectors import may_change, milestones_in_short, with_next_open_milestone, with_open_milestone_kinds
 
 
 @require_GET
@@ -43,8 +43,10 @@ def board_column(request, stage):
 
 def bill_on_card(key):
     # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
-    # The next open milestone is read with it, for the card the answer shows (board.one_card).
-    return get_object_or_404(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")), key=key)
+    # The next open milestone is read with it, for the card the answer shows (board.one_card), and the kinds of
+    # those open, so that a move reads the milestones it meets only if there are some (services.move_bill).
+    bills = with_open_milestone_kinds(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")))
+    return get_object_or_404(bills, key=key)
 
 
 def back_url(request, default, url=None):
