@@ -155,6 +155,27 @@ def read_next_open_milestone(bill):
     bill.next_open = found["next_open"] if found else None
 
 
+def with_open_milestone_kinds(bills):
+    """Annotate each of `bills` with `open_kinds`: the kinds of its milestones not yet met, as "kind,kind" (or None).
+
+    A move meets the open milestones of some kinds (`policy.MILESTONES_MET_BY`); knowing the kinds, it reads
+    them only if there are some (`may_have_open_milestones`).
+    """
+    from accounts.backends import IdList
+
+    kinds = Milestone.objects.filter(bill=OuterRef("pk"), actual_date__isnull=True).order_by()
+    return bills.annotate(open_kinds=Subquery(kinds.values("bill").annotate(kinds=IdList("kind")).values("kinds")))
+
+
+def may_have_open_milestones(bill, kinds):
+    """Whether `bill` may have open milestones of `kinds`: unless `with_open_milestone_kinds` says it has none."""
+    if not kinds:
+        return False
+    if not hasattr(bill, "open_kinds"):
+        return True
+    return not set(kinds).isdisjoint((bill.open_kinds or "").split(","))
+
+
 def followed_by(user):
     """The bills `user` follows, as a condition on bills: those they own, and those their ministries lead or share."""
     coordinated = Ministry.objects.filter(coordinators=user).values("pk")

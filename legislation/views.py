@@ -19,7 +19,9 @@ from .history import bill_history, may_revert
 from .identifiers import EXAMPLES, IdentifierKind
 from .models import Bill, Flag, Identifier, Milestone, Stage
 from .policy import NeedsReason, NotAllowed, Position, RuleError, StaleVersion, next_stage
-from .selectors import may_change, milestones_in_short, starred_ids, with_next_open_milestone, with_starred
+from .selectors import (
+    may_change, milestones_in_short, starred_ids, with_next_open_milestone, with_open_milestone_kinds, with_starred,
+)
 
 
 @require_GET
@@ -48,9 +50,10 @@ def board_column(request, stage):
 
 def bill_on_card(key, user=None):
     # Co-ministries are fetched only if may_change needs them: not for their lead ministry or the central coordinator.
-    # The next open milestone is read with it, for the card the answer shows (board.one_card), and with a `user`
-    # whether they follow it (the card's star).
-    bills = with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry"))
+    # The next open milestone is read with it, for the card the answer shows (board.one_card), the kinds of those
+    # open, so that a move reads the milestones it meets only if there are some (services.move_bill), and with a
+    # `user` whether they follow it (the card's star).
+    bills = with_open_milestone_kinds(with_next_open_milestone(Bill.objects.select_related("chapter", "lead_ministry")))
     return get_object_or_404(bills if user is None else with_starred(bills, user), key=key)
 
 

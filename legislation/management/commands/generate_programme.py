@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from legislation import policy
 from legislation.models import Bill, Category, Chapter, Instrument, Milestone, MilestoneKind, Ministry, Move
+from legislation.services import history_columns
 
 PREFIX = "SYN-"
 REASON = "Synthetische voortgang"
@@ -200,11 +201,8 @@ def record_created(model, objects, when):
     One INSERT … SELECT: the record is the row as it is, with the history's own columns (when, '+', the reason).
     """
     history = model.history.model
-    tracked = {f.attname for f in model._meta.concrete_fields}
-    copied = [f for f in history._meta.concrete_fields if f.attname in tracked]
     given = {"history_date": when, "history_type": "+", "history_change_reason": REASON, "history_user_id": None}
-    extra = [f for f in history._meta.concrete_fields if f not in copied and not f.primary_key]
-    params = [f.get_db_prep_save(given.get(f.attname, f.get_default()), connection) for f in extra]
+    copied, extra, params = history_columns(model, given)
     select, select_params = objects.order_by().values_list(*(f.attname for f in copied)).query.sql_with_params()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in copied + extra)
     with connection.cursor() as cursor:
