@@ -43,7 +43,8 @@ class Report:
     unreachable: set = field(default_factory=set)  # the failures that were no answer at all
 
     def __str__(self):
-        if self.failures and self.unreachable == set(self.failures) and not self.outcomes:
+        # A source with nothing to ask (no item linked to it) read nothing either way: it does not count.
+        if self.failures and self.unreachable == set(self.failures) and not any(self.outcomes.values()):
             return _("The public sources cannot be reached (%(sources)s); nothing changed.") % {
                 "sources": ", ".join(label(source) for source in self.failures)}
         parts = []
