@@ -1,9 +1,9 @@
-"""Every write to a bill or its milestones: the policy applied and recorded.
+"""Every write to a bill, its milestones or its public identifiers: the policy applied and recorded.
 
 Each function checks who may change the bill (`selectors.may_change`) and
 what the policy allows, claims the bill's version (`claim_version`), writes,
 and records the history. The board, the admin, imports and the loader call
-these; nothing else writes a bill's stage, flags, fields or milestones.
+these; nothing else writes a bill's stage, flags, fields, milestones or identifiers.
 """
 
 import datetime

@@ -1,8 +1,10 @@
 """An item's public identifiers: linked and removed only through the services, shown with their public pages."""
 
 import importlib
+import shutil
 
 import pytest
+import yaml
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -12,7 +14,7 @@ from django.utils import translation
 
 from legislation import services
 from legislation.identifiers import IdentifierKind
-from legislation.loader import load_register
+from legislation.loader import DATA_DIR, RegisterDataError, load_register, read_yaml
 from legislation.models import Bill, Identifier
 from legislation.policy import NotAllowed
 from legislation.signals import identifier_changed
@@ -105,6 +107,23 @@ class TestSeeds:
         services.remove_identifier(identifier, by=charlie)
         assert load_register().identifiers == 0
         assert not Identifier.objects.filter(bill__key="H06a-A-07").exists()
+
+
+    def test_a_progress_report_naming_the_items_dossier_links_it_citing_its_quote(self, db, tmp_path):
+        shutil.copytree(DATA_DIR, tmp_path, dirs_exist_ok=True)
+        progress = read_yaml("progress.yaml")
+        entry = next(entry for entry in progress if entry.get("moves"))
+        quote = entry["moves"][0]["quote"]
+        entry["moves"][0]["quote"] = f"{quote} (Kamerstukken 36 987)"
+        entry["kamerstuk"] = "36987"
+        (tmp_path / "progress.yaml").write_text(yaml.safe_dump(progress, allow_unicode=True, sort_keys=False))
+        assert load_register(tmp_path).identifiers == 1
+        identifier = Identifier.objects.get(bill__key=entry["key"])
+        assert identifier.value == "36987" and "(Kamerstukken 36 987)" in identifier.source
+        entry["moves"][0]["quote"] = quote  # a number no quote of the entry names is an error of the data file
+        (tmp_path / "progress.yaml").write_text(yaml.safe_dump(progress, allow_unicode=True, sort_keys=False))
+        with pytest.raises(RegisterDataError):
+            load_register(tmp_path)
 
 
 class TestDetailPage:
