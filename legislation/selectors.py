@@ -183,9 +183,10 @@ def followed_by(user):
     return Q(owner=user) | Q(lead_ministry__in=coordinated) | Q(pk__in=shared)
 
 
-def starred_ids(user):
-    """The ids of the bills `user` follows with the star (`Follow`), in one query."""
-    return set(Follow.objects.filter(user=user).values_list("bill_id", flat=True))
+def starred_ids(user, bills=None):
+    """The ids of the bills `user` follows with the star (`Follow`), of all or of `bills`, in one query."""
+    follows = Follow.objects.filter(user=user) if bills is None else Follow.objects.filter(user=user, bill__in=bills)
+    return set(follows.values_list("bill_id", flat=True))
 
 
 def with_starred(bills, user):

@@ -212,7 +212,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         rows.append((milestone, form))
     return {
         "bill": bill,
-        "starred": starred_ids(request.user) & {bill.pk},
+        "starred": starred_ids(request.user, [bill]),
         "refusal": refusal,
         "saved": saved,
         "changes": changes,

@@ -92,9 +92,11 @@
 
   // After a move (menu or drag) the focus goes to the moved card where it now is: to the reason
   // field when the rules ask for one, else to its title, next to the confirmation or refusal.
+  // The card's star posts too, but is drawn anew in place, where htmx keeps the focus on it.
   var movedKey = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var card = event.detail.elt.closest && event.detail.elt.closest(".card");
+    var elt = event.detail.elt;
+    var card = elt.closest && !elt.classList.contains("star-button") && elt.closest(".card");
     if (card && event.detail.requestConfig.verb === "post") movedKey = card.dataset.key;
   });
   document.addEventListener("htmx:afterSettle", function () {
