@@ -11,8 +11,10 @@ import time_machine
 from werkzeug import Response
 
 from legislation.identifiers import IdentifierKind
-from legislation.models import MilestoneKind, Stage
+from legislation.models import Identifier, MilestoneKind, Stage
+from publicrecord.models import Outcome, Source, SourceState
 from publicrecord.sources import SourceUnavailable, client, staatsblad
+from publicrecord.sync import sync
 
 RECORDINGS = Path(__file__).parent / "recordings" / "staatsblad"
 TODAY = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)
@@ -215,3 +217,70 @@ def test_a_slow_search_makes_the_source_unavailable(httpserver, settings):
 
     with pytest.raises(SourceUnavailable, match="binnen 0.2 seconden"):
         read(dossier=["36263"])
+
+
+# Through the sync: what the Staatsblad proves becomes moves and milestones, once.
+
+@pytest.fixture
+def linked(make_bill):
+    def make(identifiers, **fields):
+        bill = make_bill(**fields)
+        for kind, value in identifiers.items():
+            Identifier.objects.create(bill=bill, kind=kind, value=value, source="test")
+        return bill
+
+    return make
+
+
+def sync_staatsblad():
+    report = sync([Source.STAATSBLAD])
+    assert not report.failures, report
+    return report
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_through_the_sync_the_publication_and_the_decree_put_the_act_in_force(koop, linked):
+    koop.answer('w.behandeldDossier=="36263"', "dossier-36263-1.xml", "dossier-36263-2.xml")
+    koop.answer('w.ketenid=="WGK013565"', "ketenid-WGK013565.xml")
+    koop.publication("stb-2024-148")
+    bill = linked({"dossier": "36263", "wetgevingskalender": "WGK013565"}, stage="eerste_kamer")
+
+    sync_staatsblad()
+
+    bill.refresh_from_db()
+    assert (bill.stage, bill.stage_entered_on) == ("in_werking", datetime.date(2024, 7, 1))
+    assert [(m.from_stage, m.to_stage, m.origin) for m in bill.moves.order_by("id")] == [
+        ("eerste_kamer", "gepubliceerd", "staatsblad:stb-2024-88"),
+        ("gepubliceerd", "in_werking", "staatsblad:stb-2024-148")]
+    met = {m.kind: m.actual_date for m in bill.milestones.all()}
+    assert met == {"publicatie": datetime.date(2024, 4, 17), "inwerkingtreding": datetime.date(2024, 7, 1)}
+    assert "https://zoek.officielebekendmakingen.nl/stb-2024-148.html" in bill.milestones.get(
+        kind="inwerkingtreding").source
+
+    again = sync_staatsblad()
+
+    assert set(again.outcomes[Source.STAATSBLAD]) <= {Outcome.ALREADY_KNOWN}
+    assert (bill.moves.count(), bill.milestones.count()) == (2, 2)
+    assert json.loads(SourceState.objects.get(source=Source.STAATSBLAD).cursor) == {
+        "dossier:36263": "2024-04-25", "wetgevingskalender:WGK013565": "2024-06-13"}
+
+
+def test_through_the_sync_a_decree_dated_ahead_plans_the_entry_into_force_and_meets_it_on_the_day(koop, linked):
+    koop.answer('w.behandeldDossier=="36512"', "dossier-36512.xml")
+    koop.publication("stb-2026-390")
+    bill = linked({"dossier": "36512"}, stage="gepubliceerd")
+
+    with time_machine.travel(TODAY, tick=False):
+        sync_staatsblad()
+    [planned] = bill.milestones.all()
+    assert (planned.kind, planned.planned_date, planned.actual_date) == (
+        "inwerkingtreding", datetime.date(2027, 1, 1), None)
+
+    with time_machine.travel(datetime.datetime(2027, 1, 2, 12, tzinfo=datetime.UTC), tick=False):
+        sync_staatsblad()
+
+    bill.refresh_from_db()
+    assert bill.stage == "in_werking"
+    [met] = bill.milestones.all()
+    assert (met.pk, met.planned_date, met.actual_date) == (planned.pk, datetime.date(2027, 1, 1),
+                                                           datetime.date(2027, 1, 1))

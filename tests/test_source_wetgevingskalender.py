@@ -11,8 +11,10 @@ import time_machine
 from werkzeug import Response
 
 from legislation.identifiers import IdentifierKind
-from legislation.models import MilestoneKind, Stage
+from legislation.models import Identifier, MilestoneKind, Stage
+from publicrecord.models import Outcome, Source
 from publicrecord.sources import SourceUnavailable, client, wetgevingskalender
+from publicrecord.sync import sync
 
 RECORDINGS = Path(__file__).parent / "recordings" / "wetgevingskalender"
 # The recordings are read as of this day: what is dated after it is a plan.
@@ -155,3 +157,61 @@ def test_a_slow_calendar_makes_the_source_unavailable(httpserver, settings):
 
     with pytest.raises(SourceUnavailable, match="binnen 0.2 seconden"):
         read("WGK027200")
+
+
+# Through the sync: what the record proves becomes moves and milestones, once.
+
+@pytest.fixture
+def linked(make_bill):
+    def make(number, **fields):
+        bill = make_bill(**fields)
+        Identifier.objects.create(bill=bill, kind=IdentifierKind.WETGEVINGSKALENDER, value=number, source="test")
+        return bill
+
+    return make
+
+
+def sync_calendar():
+    report = sync([Source.WETGEVINGSKALENDER])
+    assert not report.failures, report
+    return report
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_through_the_sync_the_record_moves_the_item_meets_its_milestones_and_plans_the_rest(kalender, linked):
+    bill = linked("WGK027200", stage="voorbereiding")
+
+    sync_calendar()
+
+    bill.refresh_from_db()
+    assert bill.stage == "raad_van_state"
+    [move] = bill.moves.all()
+    assert move.moved_by is None and move.origin == "wetgevingskalender:WGK027200/fase/Raad van State"
+    milestones = {m.kind: (m.planned_date, m.actual_date) for m in bill.milestones.all()}
+    assert milestones == {
+        "consultatie_start": (None, date(2025, 7, 4)),
+        "consultatie_einde": (None, date(2025, 9, 12)),
+        "adviesaanvraag_rvs": (None, date(2026, 4, 1)),
+        "indiening_tk": (date(2027, 2, 15), None),
+        "inwerkingtreding": (date(2028, 1, 1), None),
+    }
+    request = bill.milestones.get(kind="adviesaanvraag_rvs")
+    assert request.source.startswith("Wet gegevensvergaring openbare orde: Adviesaanvraag (2026-04-01), http")
+
+    again = sync_calendar()
+
+    assert set(again.outcomes[Source.WETGEVINGSKALENDER]) == {Outcome.ALREADY_KNOWN}
+    assert (bill.moves.count(), bill.milestones.count()) == (1, 5)
+
+
+def test_through_the_sync_a_planned_date_that_passes_meets_the_planned_milestone(kalender, linked):
+    bill = linked("WGK027200", stage="raad_van_state")
+    with time_machine.travel(TODAY, tick=False):
+        sync_calendar()
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 12, tzinfo=datetime.UTC), tick=False):
+        sync_calendar()
+
+    bill.refresh_from_db()
+    assert bill.stage == "tweede_kamer"
+    [submission] = bill.milestones.filter(kind="indiening_tk")
+    assert (submission.planned_date, submission.actual_date) == (date(2027, 2, 15), date(2027, 2, 15))
