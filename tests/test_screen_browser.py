@@ -104,6 +104,8 @@ def test_nothing_runs_off_a_phone(open_page, live_server, screenshot):
     expect(page.locator("#panel")).to_be_empty()
 
     for name, path in [("register", "/register/"), ("overview", "/overzicht/"), ("detail", f"/register/{bill.key}/"),
+                       # Long words in the title and the changes, a dossier, moves with their sources.
+                       ("detail-long", "/register/H01-A-07/"), ("detail-history", "/register/H06a-A-07/"),
                        ("reminders", "/instellingen/herinneringen/")]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate(OFF_SCREEN) == [], path
