@@ -190,9 +190,12 @@ def starred_ids(user, bills=None):
 
 
 def with_starred(bills, user):
-    """`bills`, each with `starred`: whether `user` follows it with the star (read with the bill, in no query of
-    its own)."""
-    return bills.annotate(starred=Exists(Follow.objects.filter(user=user, bill=OuterRef("pk"))))
+    """`bills`, each with `starred`: whether `user` follows it with the star, and `followed_by_others`: whether
+    anyone else does (both read with the bill, in no query of their own). A move by `user` tells only the others
+    (reminders/following.py), so an item no one else follows needs no look for its followers."""
+    follows = Follow.objects.filter(bill=OuterRef("pk"))
+    return bills.annotate(starred=Exists(follows.filter(user=user)),
+                          followed_by_others=Exists(follows.exclude(user=user)))
 
 
 def followed_milestones(user):

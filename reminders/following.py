@@ -13,6 +13,10 @@ from .models import FollowNotice
 
 
 def bill_moved(sender, move, **kwargs):
+    # The board reads with the bill whether anyone but the mover follows it (selectors.with_starred); a bill read
+    # without it (the API, the sync) is looked up.
+    if getattr(move.bill, "followed_by_others", True) is False:
+        return
     followers = Follow.objects.filter(bill_id=move.bill_id).exclude(user_id=move.moved_by_id)
     FollowNotice.objects.bulk_create(
         [FollowNotice(recipient_id=user, bill_id=move.bill_id, move=move)

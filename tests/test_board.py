@@ -536,7 +536,7 @@ def test_a_move_takes_a_fixed_number_of_queries(client, mover, make_bill, django
     connection.features.supports_json_field  # SQLite asks this once per connection; not part of a move
     # The session with its user and their rights; the bill with its next milestone and the kinds still open; the
     # transaction (two), its compare-and-set and the history record (one statement on PostgreSQL, two on SQLite),
-    # the move, the webhook endpoints that may want it and the item's followers to tell (reminders.following); the
-    # lane's counts.
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 10):
+    # the move and the webhook endpoints that may want it; the lane's counts. Whether anyone else follows the item
+    # comes with the bill: no one does here, so no look for followers (reminders.following; tests/test_following.py).
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9):
         assert move(client, bill, to).status_code == 200

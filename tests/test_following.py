@@ -242,3 +242,19 @@ def test_the_board_the_register_and_the_api_filter_on_followed(client, dave, bil
     _row, token = ApiToken.objects.issue(dave, "test")
     api = client.get("/api/v1/bills", {"followed": "true"}, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="localhost")
     assert [item["key"] for item in api.json()["items"]] == [bill.key]
+
+
+def test_a_move_on_the_board_reaches_the_follower_whoever_else_follows(client, bill, erin, mover, clock):
+    # The board reads with the bill whether anyone but the mover follows it, and skips the followers' look if not.
+    services.follow(bill, by=mover)
+    client.force_login(mover)
+    bill.refresh_from_db()
+    answer = client.post(reverse("bill-move", args=[bill.key]), {"stage": "raad_van_state", "version": bill.version})
+    assert answer.status_code == 302
+    assert not FollowNotice.objects.exists()  # only the mover follows it
+    services.follow(bill, by=erin)
+    bill.refresh_from_db()
+    answer = client.post(reverse("bill-move", args=[bill.key]), {"stage": "tweede_kamer", "version": bill.version})
+    assert answer.status_code == 302
+    (notice,) = FollowNotice.objects.all()
+    assert (notice.recipient, notice.move.to_stage) == (erin, "tweede_kamer")
