@@ -1,26 +1,16 @@
-"""The sync's records in the admin, to read only: what each source did, what it read, what waits for review."""
+"""The sync's records in the admin, to read only (written by the sync and the review list alone): what each source
+did, what it read, what waits for review."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from reminders.admin import ReadOnlyAdmin
+
 from .models import Document, Proposal, SourceState
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Written by the sync and the review list alone: the admin shows, it does not edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SourceState)
-class SourceStateAdmin(ReadOnly):
+class SourceStateAdmin(ReadOnlyAdmin):
     list_display = ["source", "healthy", "last_attempt_at", "last_success_at", "failures", "last_error"]
 
     @admin.display(boolean=True, description=_("last run read it"))
@@ -29,7 +19,7 @@ class SourceStateAdmin(ReadOnly):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnly):
+class DocumentAdmin(ReadOnlyAdmin):
     list_display = ["title", "bill", "source", "document_type", "date", "outcome", "seen_at"]
     list_filter = ["source", "outcome"]
     list_select_related = ["bill"]
@@ -38,7 +28,7 @@ class DocumentAdmin(ReadOnly):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ReadOnly):
+class ProposalAdmin(ReadOnlyAdmin):
     list_display = ["bill", "to_stage", "status", "document", "created_at", "decided_by"]
     list_filter = ["status", "to_stage"]
     list_select_related = ["bill", "document", "decided_by"]
