@@ -6,7 +6,7 @@
 The database named is emptied and filled: never point it at one you keep.
 Prints, per size: board page server time (median, p95) and SQL queries per page,
 the floor (the same SQL run bare, so the overhead above it is a ratio), and the
-time and queries of one move. It checks that every size runs the same number of
+time and queries of one move, and the board with and without its kept HTML. It checks that every size runs the same number of
 queries per page, and says whether the largest size stays within 3x the board p50
 of 10,000 items in the same run.
 """
@@ -74,7 +74,7 @@ def measure(label, repeat):
                 cursor.fetchall()
 
     floor_median, _ = timed(bare, repeat)
-    cached, drawn = card_cache_times(board, repeat)
+    kept = kept_html_times(board, repeat)
 
     # A move by the central coordinator, and by a coordinator of the bill's lead ministry (no permission lookup).
     central_move = move_time(client, Bill.objects.all(), repeat)
@@ -88,24 +88,32 @@ def measure(label, repeat):
     print(f"{label:>10} items={items:>6}  board p50={board_median:7.1f} ms p95={board_p95:7.1f} ms "
           f"queries={len(statements):>2}  floor p50={floor_median:6.1f} ms (x{board_median / floor_median:4.1f})  "
           f"move p50/p95/queries: central {central_move}, lead ministry's coordinator {coordinator_move}", flush=True)
-    print(f"{'':>10} kept card HTML: board p50 {cached:.1f} ms with it, {drawn:.1f} ms drawing every card anew "
-          f"(x{drawn / cached:.2f})", flush=True)
+    print(f"{'':>10} kept HTML, board p50: " + ", ".join(
+        f"{choice} {median:.1f} ms (x{median / floor_median:.1f} floor)" for choice, median in kept.items()), flush=True)
     return items, board_median, len(statements)
 
 
-def card_cache_times(board, repeat):
-    """Board p50 with the kept card HTML and without it (the `cards` cache a dummy), in alternating rounds."""
+# What the board keeps drawn (settings.CACHES): whole boards under everything they show, and each card.
+KEPT = {
+    "board and cards kept": (),
+    "cards kept, board drawn": ("boards",),
+    "nothing kept": ("boards", "cards"),
+}
+
+
+def kept_html_times(board, repeat):
+    """Board p50 per KEPT choice (the caches it names replaced by a dummy), in alternating rounds."""
     from django.conf import settings
     from django.test import override_settings
 
-    without = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    times = {True: [], False: []}
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    times = {choice: [] for choice in KEPT}
     for _round in range(4):
-        for kept in (True, False):
-            with override_settings(CACHES={**settings.CACHES, **({} if kept else {"cards": without})}):
-                board()  # the kept cards drawn again after the cache was replaced
-                times[kept] += timed_all(board, max(repeat // 4, 1))
-    return statistics.median(times[True]), statistics.median(times[False])
+        for choice, dropped in KEPT.items():
+            with override_settings(CACHES={**settings.CACHES, **{name: dummy for name in dropped}}):
+                board()  # what is kept drawn again after the caches were replaced
+                times[choice] += timed_all(board, max(repeat // 4, 1))
+    return {choice: statistics.median(choice_times) for choice, choice_times in times.items()}
 
 
 def timed_all(action, repeat):

@@ -21,6 +21,7 @@ from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -29,10 +30,12 @@ from .models import Bill, Chapter, Instrument, Milestone, Ministry, Stage
 from .policy import END_STATES, MAIN_LINE, MILESTONES_MET_BY, Position, allowed_targets
 from .selectors import (
     NextMilestone,
+    actor,
     is_overdue,
     may_change,
     read_next_open_milestone,
     shared_with,
+    starred_ids,
     with_next_open_milestone,
 )
 from .widgets import Select, option_tags
@@ -66,6 +69,10 @@ class Column:
     def more(self):
         return self.count > len(self.cards)
 
+    @property
+    def cards_html(self):
+        return mark_safe("".join(card.html for card in self.cards))  # each card escaped by its template
+
 
 @dataclass
 class Lane:
@@ -88,10 +95,11 @@ CARD_FIELDS = (
     "key", "version", "stage", "short_title", "instrument", "reading", "on_hold", "controversial",
     "voorhang_required", "lead_ministry__code", "chapter__code",
 )  # fmt: skip
-# Everything a card shows. Its rendered HTML is kept under these values and the
-# language, so a change to any of them, however it was made, draws it anew.
+# Everything a card shows, its viewer's star (`starred`) included. Its rendered HTML is kept under these values
+# and the language, so a change to any of them, however it was made, draws it anew.
 # tests/test_board.py checks that the card template shows nothing else.
-CARD_FACT_NAMES = (*(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title")
+CARD_FACT_NAMES = (*(name.replace("__", ".") for name in CARD_FIELDS), "movable", "overdue", "next_date", "next_title",
+                   "starred")
 CARD_FACTS = operator.attrgetter(*CARD_FACT_NAMES)
 # A day at most, so that the cards of bills no longer shown do not linger.
 CARD_HTML_SECONDS = 24 * 60 * 60
@@ -133,7 +141,8 @@ def board_page(request, params, stamp):
     return {
         "filter": filters,
         "lanes_form": LanesForm(params),
-        "lanes": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
+        "filter_choices": filter_choices(),
+        "board": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
         "with_closed": with_closed,
         "lane_kind": lanes,
         "query": params.urlencode(),
@@ -141,22 +150,34 @@ def board_page(request, params, stamp):
     }
 
 
+def filter_choices():
+    """What the choices of the filters show: their HTML is kept under it (templates/legislation/board.html)."""
+    return list(Ministry.objects.values_list("code", flat=True)), list(Chapter.objects.values_list("code", "title"))
+
+
 def with_card_details(bills):
     """The bills as the rows of their cards (`Card`): the values a card shows, and each one's next open milestone."""
     return with_next_open_milestone(bills).values("id", "lead_ministry_id", "chapter_id", *CARD_FIELDS, "next_open")
 
 
-def cards_of(rows, user):
-    """The `Card`s of `rows` (`with_card_details`), ready to draw for `user`."""
+def cards_of(rows, user, starred=None, shared=None):
+    """The `Card`s of `rows` (`with_card_details`), ready to draw for `user`; `starred` and `shared` as read for
+    them (`selectors.starred_ids`, `selectors.shared_with`), else read here."""
     cards = [Card(row) for row in rows]
-    return prepare_cards(cards, user, shared_with(user, [card.id for card in cards]))
+    if starred is None:
+        starred = starred_ids(user)
+    for card in cards:
+        card.starred = card.id in starred
+    if shared is None:
+        shared = shared_with(user, [card.id for card in cards])
+    return prepare_cards(cards, user, shared)
 
 
 def prepare_cards(cards, user, shared=None):
     """Mark what the user may do with each card, and what the card shows.
 
-    `shared`: the co-ministries of the cards that `user` coordinates (`selectors.shared_with`), else each card's
-    are read when needed.
+    Each card has `starred`: whether `user` follows it. `shared`: the co-ministries of the cards that `user`
+    coordinates (`selectors.shared_with`), else each card's are read when needed.
     """
     today = timezone.localdate()
     language = get_language()
@@ -199,8 +220,9 @@ def _stage_options(targets, selected, language):
 def one_card(bill, user):
     """The card of one bill, as the board shows it.
 
-    `bill` has its chapter and lead ministry at hand, and its next open
-    milestone as read with it (`selectors.with_next_open_milestone`). Read
+    `bill` has its chapter and lead ministry at hand, whether `user` follows it
+    (`selectors.with_starred`), and its next open milestone as read with it
+    (`selectors.with_next_open_milestone`). Read
     again only if entering its stage may have met that milestone.
     """
     if bill.next_open and bill.next_open["kind"] in MILESTONES_MET_BY.get(bill.stage, ()):
@@ -285,19 +307,17 @@ def more_cards(request, params, stage):
 
 
 def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=False):
-    """The lanes of the board (one lane without a title when `lanes` is None).
+    """The board over `bills` (a `Board`): one lane without a title when `lanes` is None.
 
     The end states are counted always but their cards fetched only `with_closed`:
     that lane is folded away unless someone asks for it.
     """
     lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
-
-    def place(values):
-        """A card's or count's (lane, stage); the lane is None without swimlanes."""
-        return (values[group[0]] if lane_field else None, values["stage"])
-
-    counts = {place(row): row["n"] for row in bills.order_by().values(*group).annotate(n=Count("id"))}
+    counts = {
+        (row[group[0]] if lane_field else None, row["stage"]): row["n"]
+        for row in bills.order_by().values(*group).annotate(n=Count("id"))
+    }
     ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
@@ -305,28 +325,63 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
     shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
     first = Bill.objects.filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown]))
-    placed = defaultdict(list)
-    for card in with_html(cards_of(with_card_details(first).order_by("key"), user)):
-        placed[place(vars(card))].append(card)
-
+    rows = list(with_card_details(first).order_by("key"))
+    ids = [row["id"] for row in rows]
     if lane_field:
         present = {lane for lane, _stage in counts}
         lanes_shown = [(obj, obj.pk) for obj in lane_model.objects.all() if obj.pk in present]
     else:
         lanes_shown = [(None, None)]
+    return Board(user, lane_field, counts, rows, starred_ids(user).intersection(ids), shared_with(user, ids),
+                 lanes_shown)
 
-    def column(lane, stage):
-        return Column(stage=stage, lane=lane, count=counts.get((lane, stage), 0), cards=placed[(lane, stage)])
 
-    return [
-        Lane(
-            title=title,
-            key=lane,
-            columns=[column(lane, stage) for stage in MAIN_LINE],
-            closed=[column(lane, stage) for stage in END_STATES],
+@dataclass
+class Board:
+    """What a board shows, as read: the exact counts per (lane, stage), the rows of the first cards
+    (`with_card_details`), which of them the viewer follows and which they share through a co-ministry, and the
+    lanes shown (title, key).
+
+    `key` names all of that and everything else its HTML depends on, so that the HTML can be kept under it
+    (templates/legislation/board.html): `lanes`, the cards in their columns, are made only to draw it anew.
+    """
+
+    user: object
+    lane_field: str
+    counts: dict
+    rows: list
+    starred: set
+    shared: dict
+    lanes_shown: list
+
+    @functools.cached_property
+    def key(self):
+        rights = actor(self.user)
+        facts = (
+            get_language(), timezone.localdate(), rights.is_active, sorted(rights.ministry_ids), rights.steers_all,
+            sorted(self.counts.items(), key=repr), self.rows, sorted(self.starred), sorted(self.shared.items()),
+            [(str(title), key) for title, key in self.lanes_shown],
         )
-        for title, lane in lanes_shown
-    ]
+        return hashlib.md5(repr(facts).encode(), usedforsecurity=False).hexdigest()
+
+    @functools.cached_property
+    def lanes(self):
+        placed = defaultdict(list)
+        for card in with_html(cards_of(self.rows, self.user, self.starred, self.shared)):
+            placed[(getattr(card, f"{self.lane_field}_id") if self.lane_field else None, card.stage)].append(card)
+
+        def column(lane, stage):
+            return Column(stage=stage, lane=lane, count=self.counts.get((lane, stage), 0), cards=placed[(lane, stage)])
+
+        return [
+            Lane(
+                title=title,
+                key=lane,
+                columns=[column(lane, stage) for stage in MAIN_LINE],
+                closed=[column(lane, stage) for stage in END_STATES],
+            )
+            for title, lane in self.lanes_shown
+        ]
 
 
 class PkAmong(Expression):

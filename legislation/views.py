@@ -32,8 +32,7 @@ def board(request):
     template = "legislation/board.html"
     if request.htmx:
         template += "#board"
-    # The stars are the user's own: drawn beside the kept cards, from one query (templates/legislation/star.html).
-    return render(request, template, {**board_page(request, request.GET, stamp), "starred": starred_ids(request.user)})
+    return render(request, template, board_page(request, request.GET, stamp))
 
 
 @require_GET
@@ -45,7 +44,7 @@ def board_column(request, stage):
         context = more_cards(request, request.GET, stage)
     except BadPlace as error:
         return render(request, "400.html", {"message": error.message}, status=400)
-    return render(request, "legislation/board.html#more-cards", {**context, "starred": starred_ids(request.user)})
+    return render(request, "legislation/board.html#more-cards", context)
 
 
 def bill_on_card(key, user=None):
@@ -74,8 +73,7 @@ def respond(request, bill, back, message, *, status=200, ask_reason=None):
     """
     if request.htmx:
         notice = {"message": message, "ask_reason": ask_reason, "ok": status == 200}
-        context = {**changed_card(request, bill, back, notice), "starred": {bill.pk} if bill.starred else set()}
-        return render(request, "legislation/board.html#moved", context, status=status)
+        return render(request, "legislation/board.html#moved", changed_card(request, bill, back, notice), status=status)
     if status == 403:
         return render(request, "403.html", {"message": message, "back": back}, status=403)
     (messages.success if status == 200 else messages.error)(request, message)
@@ -160,7 +158,7 @@ def follow(request):
     (services.follow if following else services.unfollow)(bill, by=request.user)
     if request.htmx:
         place = form.cleaned_data["place"] or "detail"
-        context = {"bill": bill, "starred": {bill.pk} if following else set(), "place": place,
+        context = {"bill": bill, "following": following, "place": place,
                    "form": "stars" if place == "card" else "stars-detail"}
         return render(request, "legislation/star.html", context)
     message = _("You follow “%(title)s”.") if following else _("You no longer follow “%(title)s”.")
@@ -212,7 +210,7 @@ def detail_context(request, bill, milestone_form=None, new_milestone=None, refus
         rows.append((milestone, form))
     return {
         "bill": bill,
-        "starred": starred_ids(request.user, [bill]),
+        "following": bool(starred_ids(request.user, [bill])),
         "refusal": refusal,
         "saved": saved,
         "changes": changes,

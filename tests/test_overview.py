@@ -174,7 +174,7 @@ class TestFigures:
         cells = [cell for _m, cells, total in context["matrix_rows"] for cell in (*cells, total)]
         cells += [*context["matrix_totals"], context["matrix_total"]]
         for cell in cells:
-            (lane,) = client_charlie.get(cell.url).context["lanes"]
+            (lane,) = client_charlie.get(cell.url).context["board"].lanes
             assert lane.count == cell.count, cell.url
 
     def test_filtered_on_a_ministry_the_matrix_shows_that_ministry_only(self, client_charlie, programme):

@@ -131,6 +131,13 @@ CACHES = {
         "LOCATION": "cards",
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
+    # Whole boards as rendered HTML, kept under everything they show (legislation/board.py, Board.key): a few
+    # hundred per process, a few minutes each, since each change makes every board a new one.
+    "boards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "boards",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
