@@ -7,6 +7,7 @@ it again. Django still checks the user against the session (the password hash, `
 """
 
 import contextvars
+import functools
 import logging
 
 from django.contrib.auth import SESSION_KEY
@@ -29,15 +30,21 @@ class SessionStore(db.SessionStore):
 
         return Session
 
+    @classmethod
+    @functools.cache
+    def with_users(cls):
+        """The sessions with their users and the users' rights: made once, since on every request making this
+        query cost more than running it."""
+        from .backends import rights
+
+        annotations = {f"user_{name}": right for name, right in rights("user").items()}
+        return cls.get_model_class().objects.select_related("user").annotate(**annotations)
+
     def _get_session_from_db(self):
-        from .backends import RIGHTS, rights
+        from .backends import RIGHTS
 
         try:
-            session = (
-                self.model.objects.select_related("user")
-                .annotate(**{f"user_{name}": right for name, right in rights("user").items()})
-                .get(session_key=self.session_key, expire_date__gt=timezone.now())
-            )
+            session = self.with_users().get(session_key=self.session_key, expire_date__gt=timezone.now())
         except (self.model.DoesNotExist, SuspiciousOperation) as error:
             if isinstance(error, SuspiciousOperation):
                 logging.getLogger(f"django.security.{error.__class__.__name__}").warning(str(error))

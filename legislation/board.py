@@ -141,7 +141,7 @@ def board_page(request, params, stamp):
     return {
         "filter": filters,
         "lanes_form": LanesForm(params),
-        "filter_choices": filter_choices(),
+        "filter_choices": filter_choices(filters),
         "board": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
         "with_closed": with_closed,
         "lane_kind": lanes,
@@ -150,14 +150,27 @@ def board_page(request, params, stamp):
     }
 
 
-def filter_choices():
-    """What the choices of the filters show: their HTML is kept under it (templates/legislation/board.html)."""
-    return list(Ministry.objects.values_list("code", flat=True)), list(Chapter.objects.values_list("code", "title"))
+def filter_choices(filters):
+    """The choices of the filters that come from the database, read once: the filters' HTML is kept under them
+    (templates/legislation/board.html) and drawn from them when it is not."""
+    read = []
+    for choice_field in filters.form.fields.values():
+        if isinstance(choice_field, forms.ModelChoiceField):
+            choice_field.widget.choices = list(choice_field.choices)  # what the widget draws them from
+            read.append([(str(value), str(label)) for value, label in choice_field.widget.choices])
+    return read
 
 
 def with_card_details(bills):
     """The bills as the rows of their cards (`Card`): the values a card shows, and each one's next open milestone."""
     return with_next_open_milestone(bills).values("id", "lead_ministry_id", "chapter_id", *CARD_FIELDS, "next_open")
+
+
+@functools.cache
+def card_rows():
+    """Every bill as the row of its card (`with_card_details`), in the board's order: made once, since making
+    it costs more than running it; each board narrows it to its own cards."""
+    return with_card_details(Bill.objects.all()).order_by("key")
 
 
 def cards_of(rows, user, starred=None, shared=None):
@@ -324,8 +337,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     # The counts say how many cards there are; saying it to the database too keeps its planner from taking
     # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
     shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
-    first = Bill.objects.filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown]))
-    rows = list(with_card_details(first).order_by("key"))
+    rows = list(card_rows().filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown])))
     ids = [row["id"] for row in rows]
     if lane_field:
         present = {lane for lane, _stage in counts}
