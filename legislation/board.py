@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, Max, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
@@ -156,7 +157,8 @@ def filter_choices(filters):
     read = []
     for choice_field in filters.form.fields.values():
         if isinstance(choice_field, forms.ModelChoiceField):
-            choice_field.widget.choices = list(choice_field.choices)  # what the widget draws them from
+            # What the widget draws them from; not list(), which would count them first (a query more).
+            choice_field.widget.choices = [choice for choice in choice_field.choices]
             read.append([(str(value), str(label)) for value, label in choice_field.widget.choices])
     return read
 
@@ -248,7 +250,7 @@ def lane_counts(bills, lanes, card):
     if lanes:
         lane_field = LANES[lanes][0]
         bills = bills.filter(**{f"{lane_field}_id": getattr(card, f"{lane_field}_id")})
-    return dict(bills.order_by().values_list("stage").annotate(n=Count("id")))
+    return dict(bills.order_by().values_list("stage").annotate(n=Count("*")))
 
 
 def changed_card(request, bill, back, notice):
@@ -329,15 +331,10 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
     counts = {
         (row[group[0]] if lane_field else None, row["stage"]): row["n"]
-        for row in bills.order_by().values(*group).annotate(n=Count("id"))
+        for row in bills.order_by().values(*group).annotate(n=Count("*"))
     }
-    ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
-        rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
-    )
-    # The counts say how many cards there are; saying it to the database too keeps its planner from taking
-    # the window's output for every bill (it does not count the rank's limit), and from compiling the query.
-    shown = sum(min(n, limit) for (lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
-    rows = list(card_rows().filter(PkAmong(ranked.filter(rank__lte=limit).values("pk")[:shown])))
+    shown = {place: min(n, limit) for place, n in counts.items() if with_closed or place[1] not in END_STATES}
+    rows = list(card_rows().filter(PkAmong(first_cards(bills, group, shown)))) if shown else []
     ids = [row["id"] for row in rows]
     if lane_field:
         present = {lane for lane, _stage in counts}
@@ -396,6 +393,27 @@ class Board:
         ]
 
 
+def first_cards(bills, group, shown):
+    """The primary keys of the first cards of each column of `bills`, as a subquery; `shown` says how many, per
+    (lane, stage) (`group`: the fields of a column, the lane's first).
+
+    Without swimlanes, on PostgreSQL, each column's are its own `ORDER BY key LIMIT n` on the (stage, key, id)
+    index: a few rows read whatever the number of bills. Else one window function ranks the bills of every
+    column: SQLite allows no LIMIT inside a UNION, and one part per lane and column would cost more to build
+    than to run.
+    """
+    if len(group) == 1 and connection.features.supports_slicing_ordering_in_compound:
+        columns = [bills.filter(stage=stage).order_by("key").values("pk")[:n] for (_lane, stage), n in shown.items()]
+        return columns[0].union(*columns[1:], all=True) if len(columns) > 1 else columns[0]
+    stages = {stage for _lane, stage in shown}
+    ranked = (bills if stages & set(END_STATES) else bills.exclude(stage__in=END_STATES)).annotate(
+        rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
+    )
+    # Saying how many cards there are keeps the planner from taking the window's output for every bill (it does
+    # not count the rank's limit), and from compiling the query.
+    return ranked.filter(rank__lte=max(shown.values())).values("pk")[: sum(shown.values())]
+
+
 class PkAmong(Expression):
     """Whether a row's primary key is among those `pks` (a queryset of them) selects.
 
@@ -427,6 +445,7 @@ class PkAmong(Expression):
 
 def board_stamp():
     """Changes whenever anything on any board may have changed; cheap to ask for."""
-    stamp = Bill.objects.aggregate(changed=Max("updated_at"), bills=Count("id"))
+    # COUNT(*), not COUNT(id): PostgreSQL then reads both from the updated_at index alone, not every row.
+    stamp = Bill.objects.aggregate(changed=Max("updated_at"), bills=Count("*"))
     changed = stamp["changed"].timestamp() if stamp["changed"] else 0
     return f"{changed:.6f}-{stamp['bills']}"
