@@ -1,8 +1,9 @@
 """What the board shows: columns of cards per stage, optionally in swimlanes.
 
 Built from a filtered queryset in a fixed number of queries, whatever the
-number of bills: one aggregate for the exact counts, and one query (plus
-prefetches) for the first cards of every column, chosen by a window function.
+number of bills: the exact counts of the columns and their first cards
+(`columns_of`). What a board shows is kept drawn under a key naming all of it
+(`Board.key`), and each card under the facts it shows (`CARD_FACTS`).
 """
 
 import functools
@@ -15,9 +16,10 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, F, Max, Subquery, Window
+from django.db.models import Count, F, Max, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -36,7 +38,7 @@ from .selectors import (
     may_change,
     read_next_open_milestone,
     shared_with,
-    starred_ids,
+    starred_by,
     with_next_open_milestone,
 )
 from .widgets import Select, option_tags
@@ -163,26 +165,32 @@ def filter_choices(filters):
     return read
 
 
-def with_card_details(bills):
-    """The bills as the rows of their cards (`Card`): the values a card shows, and each one's next open milestone."""
+def with_card_details(bills, user):
+    """The bills as the rows of their cards (`Card`), for `user`: the values a card shows, each one's next open
+    milestone, and whether `user` follows it."""
+    return with_star(card_values(bills), user)
+
+
+def card_values(bills):
     return with_next_open_milestone(bills).values("id", "lead_ministry_id", "chapter_id", *CARD_FIELDS, "next_open")
+
+
+def with_star(rows, user):
+    """Rows of cards (`card_values`) with `starred`: whether `user` follows each."""
+    return rows.annotate(starred=starred_by(user))
 
 
 @functools.cache
 def card_rows():
-    """Every bill as the row of its card (`with_card_details`), in the board's order: made once, since making
-    it costs more than running it; each board narrows it to its own cards."""
-    return with_card_details(Bill.objects.all()).order_by("key")
+    """Every bill as the row of its card but for the viewer's star (`card_values`), in the board's order: made
+    once, since making it costs more than running it; each board narrows it to its own cards."""
+    return card_values(Bill.objects.all()).order_by("key")
 
 
-def cards_of(rows, user, starred=None, shared=None):
-    """The `Card`s of `rows` (`with_card_details`), ready to draw for `user`; `starred` and `shared` as read for
-    them (`selectors.starred_ids`, `selectors.shared_with`), else read here."""
+def cards_of(rows, user, shared=None):
+    """The `Card`s of `rows` (`with_card_details`), ready to draw for `user`; `shared` as read for them
+    (`selectors.shared_with`), else read here."""
     cards = [Card(row) for row in rows]
-    if starred is None:
-        starred = starred_ids(user)
-    for card in cards:
-        card.starred = card.id in starred
     if shared is None:
         shared = shared_with(user, [card.id for card in cards])
     return prepare_cards(cards, user, shared)
@@ -278,7 +286,7 @@ def changed_card(request, bill, back, notice):
 
 def column_cards(bills, user, *, offset=0, limit=CARDS_PER_COLUMN):
     """One column's cards (`bills`: those of the column) from `offset` on."""
-    return with_html(cards_of(with_card_details(bills.order_by("key"))[offset : offset + limit], user))
+    return with_html(cards_of(with_card_details(bills.order_by("key"), user)[offset : offset + limit], user))
 
 
 # A place in a column, or a lane's id, as the board's addresses hold it: ASCII digits that a database integer
@@ -329,27 +337,22 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     """
     lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
-    counts = {
-        (row[group[0]] if lane_field else None, row["stage"]): row["n"]
-        for row in bills.order_by().values(*group).annotate(n=Count("*"))
-    }
-    shown = {place: min(n, limit) for place, n in counts.items() if with_closed or place[1] not in END_STATES}
-    rows = list(card_rows().filter(PkAmong(first_cards(bills, group, shown)))) if shown else []
+    counts, first = columns_of(bills, group, limit, with_closed)
+    rows = list(with_star(card_rows(), user).filter(first)) if first else []
     ids = [row["id"] for row in rows]
     if lane_field:
         present = {lane for lane, _stage in counts}
         lanes_shown = [(obj, obj.pk) for obj in lane_model.objects.all() if obj.pk in present]
     else:
         lanes_shown = [(None, None)]
-    return Board(user, lane_field, counts, rows, starred_ids(user).intersection(ids), shared_with(user, ids),
-                 lanes_shown)
+    return Board(user, lane_field, counts, rows, shared_with(user, ids), lanes_shown)
 
 
 @dataclass
 class Board:
     """What a board shows, as read: the exact counts per (lane, stage), the rows of the first cards
-    (`with_card_details`), which of them the viewer follows and which they share through a co-ministry, and the
-    lanes shown (title, key).
+    (`with_card_details`, the viewer's stars included), which of them the viewer shares through a co-ministry,
+    and the lanes shown (title, key).
 
     `key` names all of that and everything else its HTML depends on, so that the HTML can be kept under it
     (templates/legislation/board.html): `lanes`, the cards in their columns, are made only to draw it anew.
@@ -359,7 +362,6 @@ class Board:
     lane_field: str
     counts: dict
     rows: list
-    starred: set
     shared: dict
     lanes_shown: list
 
@@ -368,7 +370,7 @@ class Board:
         rights = actor(self.user)
         facts = (
             get_language(), timezone.localdate(), rights.is_active, sorted(rights.ministry_ids), rights.steers_all,
-            sorted(self.counts.items(), key=repr), self.rows, sorted(self.starred), sorted(self.shared.items()),
+            sorted(self.counts.items(), key=repr), self.rows, sorted(self.shared.items()),
             [(str(title), key) for title, key in self.lanes_shown],
         )
         return hashlib.md5(repr(facts).encode(), usedforsecurity=False).hexdigest()
@@ -376,7 +378,7 @@ class Board:
     @functools.cached_property
     def lanes(self):
         placed = defaultdict(list)
-        for card in with_html(cards_of(self.rows, self.user, self.starred, self.shared)):
+        for card in with_html(cards_of(self.rows, self.user, self.shared)):
             placed[(getattr(card, f"{self.lane_field}_id") if self.lane_field else None, card.stage)].append(card)
 
         def column(lane, stage):
@@ -393,54 +395,40 @@ class Board:
         ]
 
 
-def first_cards(bills, group, shown):
-    """The primary keys of the first cards of each column of `bills`, as a subquery; `shown` says how many, per
-    (lane, stage) (`group`: the fields of a column, the lane's first).
+def columns_of(bills, group, limit, with_closed):
+    """The exact count of each column of `bills` ({(lane, stage): n}, the lane None without swimlanes; `group`:
+    the fields of a column, the lane's first), and a condition on bills for the first `limit` cards of each
+    (None if there are none), those of the end states only `with_closed`. Two queries whatever the number of bills:
 
-    Without swimlanes, on PostgreSQL, each column's are its own `ORDER BY key LIMIT n` on the (stage, key, id)
-    index: a few rows read whatever the number of bills. Else one window function ranks the bills of every
-    column: SQLite allows no LIMIT inside a UNION, and one part per lane and column would cost more to build
-    than to run.
+    On PostgreSQL the counts come with each column's first cards, a subquery per column (`FirstCards`) that
+    reads a few rows of the (stage, key, id) index at any size; the cards are then looked up by their ids. On
+    SQLite (no such arrays) one window function ranks the bills of every column, in the query of the cards.
     """
-    if len(group) == 1 and connection.features.supports_slicing_ordering_in_compound:
-        columns = [bills.filter(stage=stage).order_by("key").values("pk")[:n] for (_lane, stage), n in shown.items()]
-        return columns[0].union(*columns[1:], all=True) if len(columns) > 1 else columns[0]
-    stages = {stage for _lane, stage in shown}
-    ranked = (bills if stages & set(END_STATES) else bills.exclude(stage__in=END_STATES)).annotate(
+
+    def place(row):
+        return row[group[0]] if len(group) > 1 else None, row["stage"]
+
+    columns = bills.order_by().values(*group).annotate(n=Count("*"))
+    if connection.vendor == "postgresql":
+        first = bills.filter(**{name: OuterRef(name) for name in group}).order_by("key").values("pk")[:limit]
+        columns = list(columns.annotate(first=FirstCards(first)))
+        ids = [pk for row in columns if with_closed or row["stage"] not in END_STATES for pk in row["first"]]
+        return {place(row): row["n"] for row in columns}, Q(pk__in=ids) if ids else None
+    counts = {place(row): row["n"] for row in columns}
+    shown = sum(min(n, limit) for (_lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
+    ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
         rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
     )
-    # Saying how many cards there are keeps the planner from taking the window's output for every bill (it does
-    # not count the rank's limit), and from compiling the query.
-    return ranked.filter(rank__lte=max(shown.values())).values("pk")[: sum(shown.values())]
+    return counts, Q(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown]) if shown else None
 
 
-class PkAmong(Expression):
-    """Whether a row's primary key is among those `pks` (a queryset of them) selects.
+class FirstCards(ArraySubquery):
+    """The ids of a column's first cards, one array per row of the counts. Its only outer references are the
+    column's own fields, by which the counts are grouped already: so grouped by nothing of its own (Django would
+    add it to the GROUP BY, and PostgreSQL then run it for every bill rather than every column)."""
 
-    `pk IN (…)`, but on PostgreSQL `pk = ANY(ARRAY(…))`: for IN its planner hashes a scan of the whole table
-    to find a page of cards, for ANY it looks each one up in the primary key.
-    """
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, pks):
-        super().__init__()
-        self.pk, self.pks = F("pk"), Subquery(pks)
-
-    def get_source_expressions(self):
-        return [self.pk, self.pks]
-
-    def set_source_expressions(self, expressions):
-        self.pk, self.pks = expressions
-
-    def as_sql(self, compiler, connection, template="%s IN %s"):
-        pk, pk_params = compiler.compile(self.pk)
-        pks, pks_params = compiler.compile(self.pks)
-        return template % (pk, pks), (*pk_params, *pks_params)
-
-    def as_postgresql(self, compiler, connection):
-        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
+    def get_group_by_cols(self):
+        return []
 
 
 def board_stamp():

@@ -189,13 +189,17 @@ def starred_ids(user, bills=None):
     return set(follows.values_list("bill_id", flat=True))
 
 
+def starred_by(user):
+    """Whether `user` follows a bill with the star, as an annotation on bills (read with them)."""
+    return Exists(Follow.objects.filter(bill=OuterRef("pk"), user=user))
+
+
 def with_starred(bills, user):
-    """`bills`, each with `starred`: whether `user` follows it with the star, and `followed_by_others`: whether
-    anyone else does (both read with the bill, in no query of their own). A move by `user` tells only the others
+    """`bills`, each with `starred` (`starred_by`) and `followed_by_others`: whether anyone but `user` follows it
+    (both read with the bill, in no query of their own). A move by `user` tells only the others
     (reminders/following.py), so an item no one else follows needs no look for its followers."""
-    follows = Follow.objects.filter(bill=OuterRef("pk"))
-    return bills.annotate(starred=Exists(follows.filter(user=user)),
-                          followed_by_others=Exists(follows.exclude(user=user)))
+    return bills.annotate(starred=starred_by(user),
+                          followed_by_others=Exists(Follow.objects.filter(bill=OuterRef("pk")).exclude(user=user)))
 
 
 def followed_milestones(user):

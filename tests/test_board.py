@@ -171,7 +171,7 @@ class TestBoard:
         """A card's HTML is kept under `board.CARD_FACTS`: anything else the template showed would go stale."""
         bill = make_bill("grondwet", short_title="Kaartwet", on_hold=True, controversial=True, voorhang_required=True)
         Milestone.objects.create(bill=bill, kind="publicatie", planned_date=datetime.date(2020, 1, 1))
-        (card,) = board_module.cards_of(board_module.with_card_details(Bill.objects.filter(pk=bill.pk)), alice)
+        (card,) = board_module.cards_of(board_module.with_card_details(Bill.objects.filter(pk=bill.pk), alice), alice)
         read = set()
         render_to_string("legislation/board.html#card", {"card": Reading(card, read)})
         facts = set(board_module.CARD_FACT_NAMES)
