@@ -131,12 +131,13 @@ CACHES = {
         "LOCATION": "cards",
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
-    # Whole boards as rendered HTML, kept under everything they show (legislation/board.py, Board.key): a few
-    # hundred per process, a few minutes each, since each change makes every board a new one.
+    # Whole boards (and their filters) as rendered HTML, kept under everything they show (legislation/board.py,
+    # Board.key) for ten minutes (templates/legislation/board.html): each change makes every board a new one, so
+    # a hundred per process (up to some 300 kB each) is plenty.
     "boards": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "boards",
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        "OPTIONS": {"MAX_ENTRIES": 100},
     },
 }
 
