@@ -172,6 +172,7 @@ def with_card_details(bills, user):
 
 
 def card_values(bills):
+    """The values of `bills` that their cards show, with each one's next open milestone."""
     return with_next_open_milestone(bills).values("id", "lead_ministry_id", "chapter_id", *CARD_FIELDS, "next_open")
 
 
@@ -359,7 +360,7 @@ class Board:
     """
 
     user: object
-    lane_field: str
+    lane_field: str | None
     counts: dict
     rows: list
     shared: dict
