@@ -134,22 +134,23 @@ def lanes_of(params):
     return form.cleaned_data["lanes"] or None if form.is_valid() else None
 
 
-def board_page(request, params, stamp):
-    """Everything the board at `params` (its address's query) shows; `stamp` is `board_stamp()`."""
+def board_page(request, params, stamp=None):
+    """Everything the board at `params` (its address's query) shows; `stamp` is `board_stamp()` if read already."""
     params = params.copy()
     params.pop("since", None)
     filters = bill_filter(request, params)
     lanes = lanes_of(params)
     with_closed = params.get("stage") in END_STATES
+    board = build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed)
     return {
         "filter": filters,
         "lanes_form": LanesForm(params),
         "filter_choices": filter_choices(filters),
-        "board": build_board(filters.qs, request.user, lanes=lanes, with_closed=with_closed),
+        "board": board,
         "with_closed": with_closed,
         "lane_kind": lanes,
         "query": params.urlencode(),
-        "stamp": stamp,
+        "stamp": stamp or board.stamp or board_stamp(),
     }
 
 
@@ -338,7 +339,7 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
     """
     lane_field, lane_model, _label = LANES.get(lanes, (None, None, None))
     group = [f"{lane_field}_id", "stage"] if lane_field else ["stage"]
-    counts, first = columns_of(bills, group, limit, with_closed)
+    counts, changed, first = columns_of(bills, group, limit, with_closed)
     rows = list(with_star(card_rows(), user).filter(first)) if first else []
     ids = [row["id"] for row in rows]
     if lane_field:
@@ -346,14 +347,16 @@ def build_board(bills, user, *, lanes=None, limit=CARDS_PER_COLUMN, with_closed=
         lanes_shown = [(obj, obj.pk) for obj in lane_model.objects.all() if obj.pk in present]
     else:
         lanes_shown = [(None, None)]
-    return Board(user, lane_field, counts, rows, shared_with(user, ids), lanes_shown)
+    # A board of every bill has read the change stamp with its counts.
+    stamp = None if bills.query.has_filters() else stamp_of(changed, sum(counts.values()))
+    return Board(user, lane_field, counts, rows, shared_with(user, ids), lanes_shown, stamp)
 
 
 @dataclass
 class Board:
     """What a board shows, as read: the exact counts per (lane, stage), the rows of the first cards
     (`with_card_details`, the viewer's stars included), which of them the viewer shares through a co-ministry,
-    and the lanes shown (title, key).
+    the lanes shown (title, key), and for a board of every bill the change stamp (`board_stamp`), else None.
 
     `key` names all of that and everything else its HTML depends on, so that the HTML can be kept under it
     (templates/legislation/board.html): `lanes`, the cards in their columns, are made only to draw it anew.
@@ -365,6 +368,7 @@ class Board:
     rows: list
     shared: dict
     lanes_shown: list
+    stamp: str | None
 
     @functools.cached_property
     def key(self):
@@ -398,8 +402,9 @@ class Board:
 
 def columns_of(bills, group, limit, with_closed):
     """The exact count of each column of `bills` ({(lane, stage): n}, the lane None without swimlanes; `group`:
-    the fields of a column, the lane's first), and a condition on bills for the first `limit` cards of each
-    (None if there are none), those of the end states only `with_closed`. Two queries whatever the number of bills:
+    the fields of a column, the lane's first), the latest change of any of them, and a condition on bills for
+    the first `limit` cards of each column (None if there are none), those of the end states only `with_closed`.
+    Two queries whatever the number of bills:
 
     On PostgreSQL the counts come with each column's first cards, a subquery per column (`FirstCards`) that
     reads a few rows of the (stage, key, id) index at any size; the cards are then looked up by their ids. On
@@ -409,18 +414,21 @@ def columns_of(bills, group, limit, with_closed):
     def place(row):
         return row[group[0]] if len(group) > 1 else None, row["stage"]
 
-    columns = bills.order_by().values(*group).annotate(n=Count("*"))
+    columns = bills.order_by().values(*group).annotate(n=Count("*"), changed=Max("updated_at"))
     if connection.vendor == "postgresql":
         first = bills.filter(**{name: OuterRef(name) for name in group}).order_by("key").values("pk")[:limit]
         columns = list(columns.annotate(first=FirstCards(first)))
         ids = [pk for row in columns if with_closed or row["stage"] not in END_STATES for pk in row["first"]]
-        return {place(row): row["n"] for row in columns}, Q(pk__in=ids) if ids else None
-    counts = {place(row): row["n"] for row in columns}
-    shown = sum(min(n, limit) for (_lane, stage), n in counts.items() if with_closed or stage not in END_STATES)
-    ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
-        rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
-    )
-    return counts, Q(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown]) if shown else None
+        first = Q(pk__in=ids) if ids else None
+    else:
+        columns = list(columns)
+        shown = sum(min(row["n"], limit) for row in columns if with_closed or row["stage"] not in END_STATES)
+        ranked = (bills if with_closed else bills.exclude(stage__in=END_STATES)).annotate(
+            rank=Window(RowNumber(), partition_by=[F(name) for name in group], order_by=[F("key").asc()])
+        )
+        first = Q(pk__in=ranked.filter(rank__lte=limit).values("pk")[:shown]) if shown else None
+    changed = max((row["changed"] for row in columns), default=None)
+    return {place(row): row["n"] for row in columns}, changed, first
 
 
 class FirstCards(ArraySubquery):
@@ -436,5 +444,9 @@ def board_stamp():
     """Changes whenever anything on any board may have changed; cheap to ask for."""
     # COUNT(*), not COUNT(id): PostgreSQL then reads both from the updated_at index alone, not every row.
     stamp = Bill.objects.aggregate(changed=Max("updated_at"), bills=Count("*"))
-    changed = stamp["changed"].timestamp() if stamp["changed"] else 0
-    return f"{changed:.6f}-{stamp['bills']}"
+    return stamp_of(stamp["changed"], stamp["bills"])
+
+
+def stamp_of(changed, bills):
+    """The change stamp of `bills` bills whose latest change was at `changed` (None: there are none)."""
+    return f"{changed.timestamp() if changed else 0:.6f}-{bills}"

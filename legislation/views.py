@@ -26,9 +26,11 @@ from .selectors import (
 
 @require_GET
 def board(request):
-    stamp = board_stamp()
-    if request.htmx and request.GET.get("since") == stamp:
-        return HttpResponse(status=204)  # polling: nothing changed since this board was drawn
+    stamp = None
+    if request.htmx and "since" in request.GET:  # polling
+        stamp = board_stamp()
+        if request.GET["since"] == stamp:
+            return HttpResponse(status=204)  # nothing changed since this board was drawn
     template = "legislation/board.html"
     if request.htmx:
         template += "#board"

@@ -397,10 +397,13 @@ class TestMoving:
 
 
 class TestPolling:
-    def test_polling_costs_one_query_when_nothing_changed(self, client_alice, django_assert_max_num_queries):
-        stamp = client_alice.get(reverse("board")).context["stamp"]
-        with django_assert_max_num_queries(3):  # session, user, the stamp
-            response = client_alice.get(reverse("board"), {"since": stamp}, headers=HTMX)
+    @pytest.mark.parametrize("params", [{}, {"lanes": "ministry"}, {"chapter": "H8"}])
+    def test_polling_costs_two_queries_when_nothing_changed(self, client_alice, django_assert_num_queries, params):
+        """The board of every bill reads its stamp with its counts, a filtered one on its own: the same either way."""
+        stamp = client_alice.get(reverse("board"), params).context["stamp"]
+        assert stamp == board_module.board_stamp()
+        with django_assert_num_queries(2):  # the session with its user, the stamp
+            response = client_alice.get(reverse("board"), {**params, "since": stamp}, headers=HTMX)
         assert response.status_code == 204
 
     def test_polling_returns_the_board_after_someone_elses_move(self, client_alice, charlie, make_bill):
