@@ -75,6 +75,7 @@ def measure(label, repeat):
 
     floor_median, _ = timed(bare, repeat)
     kept = kept_html_times(board, repeat)
+    page_median = signed_in_page_time(client, repeat)
 
     # A move by the central coordinator, and by a coordinator of the bill's lead ministry (no permission lookup).
     central_move = move_time(client, Bill.objects.all(), repeat)
@@ -88,6 +89,8 @@ def measure(label, repeat):
     print(f"{label:>10} items={items:>6}  board p50={board_median:7.1f} ms p95={board_p95:7.1f} ms "
           f"queries={len(statements):>2}  floor p50={floor_median:6.1f} ms (x{board_median / floor_median:4.1f})  "
           f"move p50/p95/queries: central {central_move}, lead ministry's coordinator {coordinator_move}", flush=True)
+    print(f"{'':>10} a signed-in page without a board (the 404 page: middleware, session, menu) p50 "
+          f"{page_median:.1f} ms", flush=True)
     print(f"{'':>10} kept HTML, board p50: " + ", ".join(
         f"{choice} {median:.1f} ms (x{median / floor_median:.1f} floor)" for choice, median in kept.items()), flush=True)
     return items, board_median, len(statements)
@@ -114,6 +117,23 @@ def kept_html_times(board, repeat):
                 board()  # what is kept drawn again after the caches were replaced
                 times[choice] += timed_all(board, max(repeat // 4, 1))
     return {choice: statistics.median(choice_times) for choice, choice_times in times.items()}
+
+
+def signed_in_page_time(client, repeat):
+    """The p50 of the least a signed-in page costs here: the 404 page runs the middleware, reads the session and
+    draws the menu, and nothing else."""
+    import logging
+
+    def page():
+        assert client.get("/bestaat-niet/").status_code == 404
+
+    logger = logging.getLogger("django.request")
+    level, logger.level = logger.level, logging.ERROR  # no "Not Found" line per request
+    try:
+        page()
+        return timed(page, repeat)[0]
+    finally:
+        logger.level = level
 
 
 def timed_all(action, repeat):
