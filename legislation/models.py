@@ -196,7 +196,7 @@ class Bill(models.Model):
         verbose_name_plural = _("bills")
         permissions = [("move_all_bills", _("Can move and edit the bills of all ministries"))]
         indexes = [
-            # The board's first cards per column, read from the index alone (board.build_board).
+            # The board's first cards per column, read from the index alone (board.columns_of).
             models.Index(fields=["stage", "key", "id"], name="bill_board_order"),
             # The board's poll asks for the latest change (board.board_stamp).
             models.Index(fields=["updated_at"], name="bill_updated_at"),
