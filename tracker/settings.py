@@ -132,12 +132,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
     # Whole boards (and their filters) as rendered HTML, kept under everything they show (legislation/board.py,
-    # Board.key) for ten minutes (templates/legislation/board.html): each change makes every board a new one, so
-    # a hundred per process (up to some 300 kB each) is plenty.
+    # Board.key) for ten minutes (templates/legislation/board.html). Each change makes every board a new one, so
+    # fifty per process is plenty; a board of 10,000 items is some 210 kB, in swimlanes by ministry 2.8 MB.
     "boards": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "boards",
-        "OPTIONS": {"MAX_ENTRIES": 100},
+        "OPTIONS": {"MAX_ENTRIES": 50},
     },
 }
 
