@@ -5,10 +5,11 @@
 
 The database named is emptied and filled: never point it at one you keep.
 Prints, per size: board page server time (median, p95) and SQL queries per page,
-the floor (the same SQL run bare, so the overhead above it is a ratio), and the
-time and queries of one move, and the board with and without its kept HTML. It checks that every size runs the same number of
-queries per page, and says whether the largest size stays within 3x the board p50
-of 10,000 items in the same run.
+the floor (the same SQL run bare, so the overhead above it is a ratio), the time
+and queries of one move, what a signed-in page without a board costs, and the
+board with and without its kept HTML. It checks that every size runs the same
+number of queries per page, and says whether the largest size stays within 3x
+the board p50 of 10,000 items in the same run.
 """
 
 import argparse

@@ -404,11 +404,11 @@ def columns_of(bills, group, limit, with_closed):
     """The exact count of each column of `bills` ({(lane, stage): n}, the lane None without swimlanes; `group`:
     the fields of a column, the lane's first), the latest change of any of them, and a condition on bills for
     the first `limit` cards of each column (None if there are none), those of the end states only `with_closed`.
-    Two queries whatever the number of bills:
+    One query for the counts, whatever the number of bills; the condition is for the query of the cards:
 
     On PostgreSQL the counts come with each column's first cards, a subquery per column (`FirstCards`) that
-    reads a few rows of the (stage, key, id) index at any size; the cards are then looked up by their ids. On
-    SQLite (no such arrays) one window function ranks the bills of every column, in the query of the cards.
+    reads a few rows of the (stage, key, id) index at any size, and the condition names their ids. On SQLite
+    (no such arrays) the condition is one window function that ranks the bills of every column.
     """
 
     def place(row):
