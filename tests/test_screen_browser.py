@@ -34,6 +34,22 @@ OFF_SCREEN = """() => {
 }"""
 
 
+# The words of the column names that a line break cuts in two: a word's text then has a box on each line.
+CUT_WORDS = """() => {
+  const cut = [];
+  for (const name of document.querySelectorAll(".column-title .name")) {
+    const text = name.firstChild;
+    for (const word of text.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, word.index);
+      range.setEnd(text, word.index + word[0].length);
+      if (range.getClientRects().length > 1) cut.push(word[0]);
+    }
+  }
+  return cut;
+}"""
+
+
 def open_menu_with_enter(page, key):
     """Enter on a card's focused "Move": its menu is fetched, and htmx binds the fetched form as it settles it,
     when it takes away the class `htmx-added`. A key press before that posts the form without htmx, as a page
@@ -75,6 +91,7 @@ def test_every_stage_of_the_main_line_fits_at_1280_px(open_page, screenshot):
         with translation.override("nl"):
             expect(heading.locator(".name")).to_have_text(str(stage.label))
         expect(heading.locator(".count")).to_have_text(str(Bill.objects.filter(stage=stage).count()))
+    assert page.evaluate(CUT_WORDS) == []  # an empty column is narrower, but "Bekendgemaakt" stays whole
 
 
 def test_the_longest_column_scrolls_under_its_heading_and_shows_more_in_place(open_page, screenshot):
@@ -129,6 +146,7 @@ def test_main_pages_at_laptop_size(open_page, live_server, screenshot):
     """Screenshots of the other main pages at 1440 px, to be looked at."""
     page = open_page(1440, 900)
     screenshot(page, "board")
+    assert page.evaluate(CUT_WORDS) == []
     bill = Bill.objects.filter(stage="aangekondigd").order_by("key").first()
     page.locator(f"#card-{bill.key} .card-title").click()
     expect(page.locator("#panel #detail")).to_be_visible()
