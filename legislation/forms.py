@@ -48,6 +48,9 @@ class FollowForm(forms.Form):
     follow = forms.CharField(required=False, max_length=50)
     unfollow = forms.CharField(required=False, max_length=50)
     place = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")], required=False, initial="detail")
+    # The item's other star on the same page (its card under the panel, or the panel over its card): drawn anew
+    # with the answer, so that the two agree.
+    also = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")], required=False)
 
     def clean(self):
         data = super().clean()

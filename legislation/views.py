@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -160,12 +161,21 @@ def follow(request):
     (services.follow if following else services.unfollow)(bill, by=request.user)
     if request.htmx:
         place = form.cleaned_data["place"] or "detail"
-        context = {"bill": bill, "following": following, "place": place,
-                   "form": "stars" if place == "card" else "stars-detail"}
-        return render(request, "legislation/star.html", context)
+        also = form.cleaned_data["also"]
+        stars = [star(request, bill, following, place)]
+        if also and also != place:
+            stars.append(star(request, bill, following, also, oob=True))
+        return HttpResponse("".join(stars))
     message = _("You follow “%(title)s”.") if following else _("You no longer follow “%(title)s”.")
     messages.success(request, message % {"title": bill.short_title})
     return redirect(back)
+
+
+def star(request, bill, following, place, oob=False):
+    """The HTML of `bill`'s star at `place` (templates/legislation/star.html)."""
+    context = {"bill": bill, "following": following, "place": place, "oob": oob,
+               "form": "stars" if place == "card" else "stars-detail"}
+    return render_to_string("legislation/star.html", context, request)
 
 
 def moved_message(bill):

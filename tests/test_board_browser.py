@@ -122,3 +122,20 @@ def test_no_page_breaks_the_content_security_policy(page, live_server):
     page.click(f"#card-{bill.key} .card-title")
     expect(page.locator("#panel #detail")).to_be_visible()
     assert violations == []
+
+
+def test_the_star_in_the_panel_and_on_the_card_say_the_same(page):
+    bill = new_bill("A-STER", "wet", "voorbereiding", "Sterrenwet")  # first in a column the panel leaves free
+    page.reload()
+    page.click(f"#card-{bill.key} .card-title")
+    panel_star, card_star = page.locator(f"#star-detail-{bill.key}"), page.locator(f"#star-card-{bill.key}")
+    panel_star.click()
+    expect(panel_star).to_have_attribute("aria-pressed", "true")
+    expect(card_star).to_have_attribute("aria-pressed", "true")
+    expect(card_star).to_have_attribute("title", "Volg niet meer Sterrenwet")
+    card_star.click()  # and back, from the card: the panel's star follows, and both still work
+    expect(panel_star).to_have_attribute("aria-pressed", "false")
+    expect(card_star).to_have_attribute("aria-pressed", "false")
+    panel_star.click()
+    expect(card_star).to_have_attribute("aria-pressed", "true")
+    assert bill.follows.count() == 1

@@ -158,15 +158,15 @@ STAR = re.compile(
 
 def stars(response, place="card"):
     """{key: (aria-pressed, accessible name, tooltip)} of the stars on the page."""
-    found = {}
-    for match in STAR.finditer(html.unescape(response.content.decode())):
-        button = match.group(0)
-        found[match["key"]] = (
-            re.search(r'aria-pressed="(\w+)"', button)[1],
-            re.search(r'<span class="visually-hidden">(.*?)</span>', button)[1],
-            re.search(r'title="([^"]*)"', button)[1],
-        ) if match["place"] == place else None
-    return {key: star for key, star in found.items() if star}
+    return {
+        match["key"]: (
+            re.search(r'aria-pressed="(\w+)"', match[0])[1],
+            re.search(r'<span class="visually-hidden">(.*?)</span>', match[0])[1],
+            re.search(r'title="([^"]*)"', match[0])[1],
+        )
+        for match in STAR.finditer(html.unescape(response.content.decode()))
+        if match["place"] == place
+    }
 
 
 def test_a_star_on_every_card_says_whether_the_user_follows_it(client, dave, bill):
@@ -195,6 +195,18 @@ def test_the_star_follows_and_unfollows_with_htmx(client, dave, bill):
     answer = client.post(url, {"unfollow": bill.key, "place": "detail"}, headers=HTMX)
     assert stars(answer, "detail") == {bill.key: ("false", "Volg Volgwet", "Volg Volgwet")}
     assert not dave.follows.exists()
+
+
+def test_the_items_other_star_on_the_page_comes_with_the_answer_to_replace_it(client, dave, bill):
+    client.force_login(dave)
+    answer = client.post(reverse("bill-follow"), {"follow": bill.key, "place": "detail", "also": "card"}, headers=HTMX)
+    on_card = stars(answer, "card")
+    assert stars(answer, "detail") == on_card == {bill.key: ("true", "Volg Volgwet", "Volg niet meer Volgwet")}
+    content = answer.content.decode()
+    assert content.index(f'id="star-detail-{bill.key}"') < content.index(f'id="star-card-{bill.key}"')
+    assert content.count('hx-swap-oob="true"') == 1 and 'form="stars" ' in content  # the card's, sent along
+    answer = client.post(reverse("bill-follow"), {"unfollow": bill.key, "place": "card"}, headers=HTMX)
+    assert "hx-swap-oob" not in answer.content.decode() and list(stars(answer)) == [bill.key]
 
 
 def test_without_javascript_the_star_is_a_form_that_returns_where_it_was(client, dave, bill):

@@ -109,6 +109,15 @@
     card.scrollIntoView({ block: "nearest" });
   });
 
+  // An item's star shows on its card and in the panel over it: a click on one asks for the other as well
+  // (legislation.views.follow), so that the two say the same.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var star = event.detail.elt;
+    if (!star.classList || !star.classList.contains("star-button")) return;
+    var other = event.detail.parameters.place === "card" ? "detail" : "card";
+    if (document.getElementById("star-" + other + "-" + star.value)) event.detail.parameters.also = other;
+  });
+
   // A column narrows while empty and widens again when a card arrives, and the other way round.
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll("#board .column").forEach(function (column) {
