@@ -39,6 +39,10 @@ class FlagForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
+# Where a star is: on a card, or on a detail page (the panel over the board is one).
+STAR_PLACES = [("card", "card"), ("detail", "detail")]
+
+
 class FollowForm(forms.Form):
     """The star: the key of the item to follow or to stop following, and where the star is (a card or a detail page).
 
@@ -47,10 +51,10 @@ class FollowForm(forms.Form):
 
     follow = forms.CharField(required=False, max_length=50)
     unfollow = forms.CharField(required=False, max_length=50)
-    place = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")], required=False, initial="detail")
+    place = forms.ChoiceField(choices=STAR_PLACES, required=False, initial="detail")
     # The item's other star on the same page (its card under the panel, or the panel over its card): drawn anew
     # with the answer, so that the two agree.
-    also = forms.ChoiceField(choices=[("card", "card"), ("detail", "detail")], required=False)
+    also = forms.ChoiceField(choices=STAR_PLACES, required=False)
 
     def clean(self):
         data = super().clean()
